@@ -1,0 +1,1 @@
+//! Kobler's application layer: import pipeline, index catch-up, matching, overlaps, eval

@@ -1,0 +1,1 @@
+//! Kobler's feed readers: Kobler JSON Lines with file:line errors

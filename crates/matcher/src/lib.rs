@@ -1,0 +1,1 @@
+//! Kobler's scoring: document-centric aggregation, overlap scoring and evaluation metrics (pure)

@@ -1,0 +1,1 @@
+//! Kobler's HTTP API (the only crate that knows HTTP)

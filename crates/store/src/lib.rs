@@ -1,0 +1,1 @@
+//! Kobler's store: the source of truth (SQLite; the only crate that knows SQL)
