@@ -1,1 +1,440 @@
-//! Kobler's store: the source of truth (SQLite; the only crate that knows SQL)
+//! Kobler's store: the source of truth for every record, account and token.
+//!
+//! This is the only crate that knows SQL. Callers see [`Store`]'s methods and Kobler's own types;
+//! the backend (SQLite, embedded, by default) stays behind them so that a PostgreSQL backend can
+//! be added without touching callers.
+//!
+//! Invariants:
+//! - every write is one transaction: a batch is stored whole or not at all;
+//! - `seq` grows with every change, so the index can catch up by reading forward;
+//! - importing an unchanged record changes nothing, not even its `seq`.
+
+use kobler_core::{Kind, Record, RecordError, parse_record};
+use serde::Serialize;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::str::FromStr;
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be opened, read or written.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The schema could not be brought up to date.
+    #[error("could not migrate the database schema: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored document no longer parses as a record (the store was edited by hand?).
+    #[error("stored {kind} {id:?} is not a valid record: {reason}")]
+    Corrupt {
+        /// Kind of the record.
+        kind: String,
+        /// Its id.
+        id: String,
+        /// Why it does not parse.
+        reason: String,
+    },
+    /// A name that must be unique is taken.
+    #[error("{0} already exists")]
+    Exists(String),
+}
+
+/// Result type of the store.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What one batch did to the store.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct BatchOutcome {
+    /// Records that were new.
+    pub inserted: u64,
+    /// Records that existed and changed.
+    pub updated: u64,
+    /// Records that existed unchanged.
+    pub unchanged: u64,
+}
+
+/// A record as stored, with its change sequence number.
+#[derive(Debug, Clone)]
+pub struct StoredRecord {
+    /// When it last changed.
+    pub seq: i64,
+    /// The record.
+    pub record: Record,
+}
+
+/// A local account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    /// Unique sign-in name.
+    pub name: String,
+    /// `staff`, `researcher`, `coordinator` or `admin`.
+    pub role: String,
+    /// For staff: the municipal unit they post for.
+    pub unit: Option<String>,
+    /// For researchers: their researcher record.
+    pub researcher: Option<String>,
+}
+
+/// The store. Cheap to clone; clones share one connection pool.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+/// File name of the SQLite database inside the data directory.
+pub const DATABASE_FILE: &str = "kobler.db";
+
+impl Store {
+    /// Opens (creating if needed) the store in `data_dir` and brings its schema up to date.
+    pub async fn open(data_dir: &Path) -> Result<Store> {
+        let options = SqliteConnectOptions::new()
+            .filename(data_dir.join(DATABASE_FILE))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // WAL with NORMAL survives a killed process; only an OS crash can lose the last commit.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(std::time::Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    /// Stores a batch of records in one transaction: all of them, or none if anything fails.
+    pub async fn upsert_batch(&self, records: &[Record]) -> Result<BatchOutcome> {
+        let mut tx = self.pool.begin().await?;
+        let mut seq: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'seq'")
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut outcome = BatchOutcome::default();
+        for record in records {
+            let kind = record.kind().as_str();
+            let id = record.id();
+            let doc = record.to_json().to_string();
+            let existing: Option<String> =
+                sqlx::query_scalar("SELECT doc FROM records WHERE kind = ? AND id = ?")
+                    .bind(kind)
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match existing {
+                Some(old) if old == doc => {
+                    outcome.unchanged += 1;
+                    continue;
+                }
+                Some(_) => outcome.updated += 1,
+                None => outcome.inserted += 1,
+            }
+            seq += 1;
+            sqlx::query(
+                "INSERT INTO records (kind, id, doc, seq) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc, seq = excluded.seq",
+            )
+            .bind(kind)
+            .bind(id)
+            .bind(&doc)
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM refs WHERE kind = ? AND id = ?")
+                .bind(kind)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            for (position, (target_kind, field, target_id)) in
+                record.references().into_iter().enumerate()
+            {
+                sqlx::query(
+                    "INSERT INTO refs (kind, id, field, target_kind, target_id, position) \
+                     VALUES (?, ?, ?, ?, ?, ?)",
+                )
+                .bind(kind)
+                .bind(id)
+                .bind(field)
+                .bind(target_kind.as_str())
+                .bind(target_id)
+                .bind(position as i64)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        sqlx::query("UPDATE counters SET value = ? WHERE name = 'seq'")
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// One record by kind and id.
+    pub async fn get(&self, kind: Kind, id: &str) -> Result<Option<Record>> {
+        let row = sqlx::query("SELECT id, doc FROM records WHERE kind = ? AND id = ?")
+            .bind(kind.as_str())
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| decode(kind, &row)).transpose()
+    }
+
+    /// Several records of one kind by id; unknown ids are left out.
+    pub async fn get_many(&self, kind: Kind, ids: &[String]) -> Result<Vec<Record>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(",");
+            let sql =
+                format!("SELECT id, doc FROM records WHERE kind = ? AND id IN ({placeholders})");
+            let mut query = sqlx::query(&sql).bind(kind.as_str());
+            for id in chunk {
+                query = query.bind(id);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                out.push(decode(kind, &row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every record of one kind, ordered by id. Meant for the small kinds (municipalities,
+    /// units, needs, researchers); works are read through [`Store::changes_since`] in pages.
+    pub async fn list(&self, kind: Kind) -> Result<Vec<Record>> {
+        let rows = sqlx::query("SELECT id, doc FROM records WHERE kind = ? ORDER BY id")
+            .bind(kind.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|row| decode(kind, row)).collect()
+    }
+
+    /// Up to `limit` records changed after `seq`, oldest change first.
+    pub async fn changes_since(&self, seq: i64, limit: i64) -> Result<Vec<StoredRecord>> {
+        let rows = sqlx::query(
+            "SELECT kind, id, doc, seq FROM records WHERE seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(seq)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = row.try_get("kind")?;
+                let kind = Kind::from_str(&kind).map_err(|reason| StoreError::Corrupt {
+                    kind: kind.clone(),
+                    id: row.try_get("id").unwrap_or_default(),
+                    reason,
+                })?;
+                Ok(StoredRecord {
+                    seq: row.try_get("seq")?,
+                    record: decode(kind, row)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The newest change sequence number (0 for an empty store).
+    pub async fn last_seq(&self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM counters WHERE name = 'seq'")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    /// The number of stored records per kind; kinds with none count 0.
+    pub async fn counts(&self) -> Result<BTreeMap<Kind, u64>> {
+        let mut counts: BTreeMap<Kind, u64> = Kind::ALL.into_iter().map(|k| (k, 0)).collect();
+        let rows = sqlx::query("SELECT kind, COUNT(*) AS n FROM records GROUP BY kind")
+            .fetch_all(&self.pool)
+            .await?;
+        for row in rows {
+            let kind: String = row.try_get("kind")?;
+            if let Ok(kind) = Kind::from_str(&kind) {
+                counts.insert(kind, row.try_get::<i64, _>("n")? as u64);
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Which of `ids` exist as records of `kind`.
+    pub async fn existing_ids(&self, kind: Kind, ids: &[String]) -> Result<HashSet<String>> {
+        let mut found = HashSet::new();
+        for chunk in ids.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(",");
+            let sql = format!("SELECT id FROM records WHERE kind = ? AND id IN ({placeholders})");
+            let mut query = sqlx::query_scalar::<_, String>(&sql).bind(kind.as_str());
+            for id in chunk {
+                query = query.bind(id);
+            }
+            found.extend(query.fetch_all(&self.pool).await?);
+        }
+        Ok(found)
+    }
+
+    /// Ids of the records of `kind` whose `field` refers to `target_id` (e.g. the projects
+    /// whose `units` include a department).
+    pub async fn referring(&self, kind: Kind, field: &str, target_id: &str) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT id FROM refs WHERE kind = ? AND field = ? AND target_id = ? ORDER BY id",
+        )
+        .bind(kind.as_str())
+        .bind(field)
+        .bind(target_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Adds a local account with an already hashed password.
+    pub async fn add_user(&self, user: &User, password_hash: &str) -> Result<()> {
+        let result = sqlx::query(
+            "INSERT INTO users (name, role, unit, researcher, password_hash) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&user.name)
+        .bind(&user.role)
+        .bind(&user.unit)
+        .bind(&user.researcher)
+        .bind(password_hash)
+        .execute(&self.pool)
+        .await;
+        match result {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(StoreError::Exists(format!("user {:?}", user.name)))
+            }
+            other => other.map(|_| ()).map_err(Into::into),
+        }
+    }
+
+    /// A user and their password hash, by name.
+    pub async fn user_with_password(&self, name: &str) -> Result<Option<(User, String)>> {
+        let row = sqlx::query(
+            "SELECT name, role, unit, researcher, password_hash FROM users WHERE name = ?",
+        )
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| Ok((user_from_row(&row)?, row.try_get("password_hash")?)))
+            .transpose()
+    }
+
+    /// Records an API token (by its hash) for a user.
+    pub async fn add_token(&self, user_name: &str, token_hash: &str) -> Result<()> {
+        sqlx::query("INSERT INTO api_tokens (token_hash, user_name) VALUES (?, ?)")
+            .bind(token_hash)
+            .bind(user_name)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The user an API token (by its hash) belongs to.
+    pub async fn user_by_token(&self, token_hash: &str) -> Result<Option<User>> {
+        let row = sqlx::query(
+            "SELECT u.name, u.role, u.unit, u.researcher FROM api_tokens t \
+             JOIN users u ON u.name = t.user_name WHERE t.token_hash = ?",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| user_from_row(&row)).transpose()
+    }
+}
+
+fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<User> {
+    Ok(User {
+        name: row.try_get("name")?,
+        role: row.try_get("role")?,
+        unit: row.try_get("unit")?,
+        researcher: row.try_get("researcher")?,
+    })
+}
+
+fn decode(kind: Kind, row: &sqlx::sqlite::SqliteRow) -> Result<Record> {
+    let id: String = row.try_get("id")?;
+    let doc: String = row.try_get("doc")?;
+    let corrupt = |reason: String| StoreError::Corrupt {
+        kind: kind.to_string(),
+        id: id.clone(),
+        reason,
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(&doc).map_err(|e| corrupt(e.to_string()))?;
+    parse_record(&value).map_err(|e: RecordError| corrupt(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn record(value: serde_json::Value) -> Record {
+        parse_record(&value).expect("valid test record")
+    }
+
+    #[tokio::test]
+    async fn upsert_is_idempotent_and_only_changes_bump_seq() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let r = record(json!({"type": "researcher", "id": "r1", "name": "Kari"}));
+        let first = store.upsert_batch(std::slice::from_ref(&r)).await.unwrap();
+        assert_eq!(first.inserted, 1);
+        let seq = store.last_seq().await.unwrap();
+        let again = store.upsert_batch(std::slice::from_ref(&r)).await.unwrap();
+        assert_eq!(again.unchanged, 1);
+        assert_eq!(store.last_seq().await.unwrap(), seq);
+        let changed = record(json!({"type": "researcher", "id": "r1", "name": "Kari Nordmann"}));
+        assert_eq!(
+            store
+                .upsert_batch(&[changed.clone()])
+                .await
+                .unwrap()
+                .updated,
+            1
+        );
+        assert_eq!(store.counts().await.unwrap()[&Kind::Researcher], 1);
+        assert_eq!(
+            store.get(Kind::Researcher, "r1").await.unwrap(),
+            Some(changed)
+        );
+        assert_eq!(store.changes_since(seq, 10).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn references_are_queryable_by_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let p = record(json!({"type": "project", "id": "p1", "title": "T", "units": ["u1", "u2"]}));
+        store.upsert_batch(&[p]).await.unwrap();
+        assert_eq!(
+            store.referring(Kind::Project, "units", "u2").await.unwrap(),
+            vec!["p1"]
+        );
+        assert!(
+            store
+                .existing_ids(Kind::Unit, &["u1".into()])
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[tokio::test]
+    async fn duplicate_user_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let user = User {
+            name: "a".into(),
+            role: "admin".into(),
+            unit: None,
+            researcher: None,
+        };
+        store.add_user(&user, "h").await.unwrap();
+        assert!(matches!(
+            store.add_user(&user, "h").await,
+            Err(StoreError::Exists(_))
+        ));
+        store.add_token("a", "th").await.unwrap();
+        assert_eq!(store.user_by_token("th").await.unwrap(), Some(user));
+    }
+}

@@ -1,0 +1,804 @@
+//! The tantivy index itself: schema, feeding, querying.
+
+use crate::definition::{DefinitionError, IndexDefinition};
+use kobler_core::{Lang, NeedStatus, Record, detect_language};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::schema::{
+    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+/// Bumped when the schema in this file changes, so that old indexes are rebuilt.
+const SCHEMA_VERSION: u32 = 1;
+/// Memory the index writer may use for its buffers.
+const WRITER_MEMORY: usize = 100_000_000;
+/// Titles weigh more than bodies: a word in the title says what the text is about.
+const TITLE_BOOST: f32 = 1.6;
+/// At most this many distinct terms per analyser group make up a query from a long text.
+const MAX_QUERY_TERMS: usize = 160;
+
+/// What can go wrong in the index.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// tantivy failed.
+    #[error("index error: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    /// The index directory could not be created or cleared.
+    #[error("index directory {path}: {source}")]
+    Io {
+        /// The directory.
+        path: String,
+        /// The IO error.
+        source: std::io::Error,
+    },
+    /// The index definition in `index/` is broken.
+    #[error(transparent)]
+    Definition(#[from] DefinitionError),
+    /// Another process holds the index writer.
+    #[error("the index is being written by another kobler process; try again when it is done")]
+    Locked,
+}
+
+type Result<T, E = SearchError> = std::result::Result<T, E>;
+
+/// The kinds of document in the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DocKind {
+    /// A need.
+    Need,
+    /// A work.
+    Work,
+    /// A project.
+    Project,
+    /// A researcher's own keywords and bio.
+    Profile,
+}
+
+impl DocKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Need => "need",
+            DocKind::Work => "work",
+            DocKind::Project => "project",
+            DocKind::Profile => "profile",
+        }
+    }
+
+    fn parse(s: &str) -> Option<DocKind> {
+        [
+            DocKind::Need,
+            DocKind::Work,
+            DocKind::Project,
+            DocKind::Profile,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// How a freshly opened index relates to the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexState {
+    /// It existed and was built under this definition: catch it up from `indexed_seq`.
+    Existing,
+    /// It was missing, or built under another definition: it is empty and must be rebuilt.
+    Fresh,
+}
+
+/// The commit payload: how far into the store the index has read, under which definition.
+#[derive(Debug, Serialize, Deserialize)]
+struct Payload {
+    seq: i64,
+    definition: String,
+}
+
+/// A document found by a query.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    /// What kind of document.
+    pub kind: DocKind,
+    /// The record id (the researcher id for a profile).
+    pub id: String,
+    /// BM25 score of the document for the query.
+    pub score: f32,
+    /// The title (for a profile: the keywords).
+    pub title: String,
+    /// The body text.
+    pub body: String,
+    /// Detected or given language.
+    pub lang: Lang,
+    /// Authors of a work, participants of a project, the researcher of a profile.
+    pub people: Vec<String>,
+    /// The unit of a need, the units of a project.
+    pub units: Vec<String>,
+    /// Status of a need or project.
+    pub status: Option<String>,
+    /// Year of a work; start year of a project.
+    pub year: Option<i32>,
+}
+
+/// A need found by a full-text search.
+#[derive(Debug, Clone, Serialize)]
+pub struct NeedHit {
+    /// The need's id.
+    pub id: String,
+    /// Its score for the query.
+    pub score: f32,
+    /// Its title.
+    pub title: String,
+    /// Its status.
+    pub status: Option<String>,
+    /// The passage that best matches the query, plain text.
+    pub snippet: String,
+    /// The same passage with the matching words in `<b>`.
+    pub snippet_html: String,
+}
+
+/// Which documents a retrieval may return.
+#[derive(Debug, Clone, Default)]
+pub struct RetrieveFilter {
+    /// Only these kinds (all when empty).
+    pub kinds: Vec<DocKind>,
+    /// Only documents with this status (e.g. open needs).
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Fields {
+    key: Field,
+    kind: Field,
+    id: Field,
+    lang: Field,
+    people: Field,
+    units: Field,
+    status: Field,
+    year: Field,
+    /// Per analyser group: (title field, body field).
+    text: BTreeMap<String, (Field, Field)>,
+}
+
+/// The index: one tantivy index under the data directory.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<Option<IndexWriter>>,
+    fields: Fields,
+    definition: IndexDefinition,
+    analyzers: BTreeMap<String, TextAnalyzer>,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("fields", &self.fields)
+            .finish_non_exhaustive()
+    }
+}
+
+fn build_schema(definition: &IndexDefinition) -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let key = builder.add_text_field("key", STRING);
+    let kind = builder.add_text_field("kind", STRING | STORED);
+    let id = builder.add_text_field("id", STRING | STORED);
+    let lang = builder.add_text_field("lang", STRING | STORED);
+    let people = builder.add_text_field("people", STRING | STORED);
+    let units = builder.add_text_field("units", STRING | STORED);
+    let status = builder.add_text_field("status", STRING | STORED);
+    let year = builder.add_i64_field("year", STORED | FAST);
+    let mut text = BTreeMap::new();
+    for group in definition.groups.keys() {
+        let options = TextOptions::default()
+            .set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(&tokenizer_name(group))
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            )
+            .set_stored();
+        let title = builder.add_text_field(&format!("title_{group}"), options.clone());
+        let body = builder.add_text_field(&format!("body_{group}"), options);
+        text.insert(group.clone(), (title, body));
+    }
+    let fields = Fields {
+        key,
+        kind,
+        id,
+        lang,
+        people,
+        units,
+        status,
+        year,
+        text,
+    };
+    (builder.build(), fields)
+}
+
+fn tokenizer_name(group: &str) -> String {
+    format!("kobler_{group}")
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it when missing. An index built under another
+    /// definition (or schema) is discarded: the store is the truth, and it can be rebuilt.
+    pub fn open(dir: &Path) -> Result<(SearchIndex, IndexState)> {
+        let definition = IndexDefinition::builtin()?;
+        let fingerprint = full_fingerprint(&definition);
+        let (schema, fields) = build_schema(&definition);
+        let io_error = |source| SearchError::Io {
+            path: dir.display().to_string(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(io_error)?;
+        let mut state = IndexState::Fresh;
+        let existing = Index::open_in_dir(dir).ok().filter(|index| {
+            index.schema() == schema
+                && read_payload(index).is_some_and(|p| p.definition == fingerprint)
+        });
+        let index = match existing {
+            Some(index) => {
+                state = IndexState::Existing;
+                index
+            }
+            None => {
+                // Whatever is there is not an index we can use: clear it and start over.
+                std::fs::remove_dir_all(dir).map_err(io_error)?;
+                std::fs::create_dir_all(dir).map_err(io_error)?;
+                let index = Index::create_in_dir(dir, schema)?;
+                let mut writer: IndexWriter = index.writer(WRITER_MEMORY)?;
+                let mut commit = writer.prepare_commit()?;
+                commit.set_payload(&payload_json(0, &fingerprint));
+                commit.commit()?;
+                index
+            }
+        };
+        let mut analyzers = BTreeMap::new();
+        for (name, group) in &definition.groups {
+            let analyzer = definition.analyzer(group);
+            index
+                .tokenizers()
+                .register(&tokenizer_name(name), analyzer.clone());
+            analyzers.insert(name.clone(), analyzer);
+        }
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let search = SearchIndex {
+            index,
+            reader,
+            writer: Mutex::new(None),
+            fields,
+            definition,
+            analyzers,
+        };
+        Ok((search, state))
+    }
+
+    /// The store sequence number the index has read up to.
+    pub fn indexed_seq(&self) -> i64 {
+        read_payload(&self.index).map_or(0, |p| p.seq)
+    }
+
+    fn writer(&self) -> Result<MutexGuard<'_, Option<IndexWriter>>> {
+        let mut guard = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if guard.is_none() {
+            let writer = match self.index.writer(WRITER_MEMORY) {
+                Ok(writer) => writer,
+                Err(tantivy::TantivyError::LockFailure(..)) => return Err(SearchError::Locked),
+                Err(e) => return Err(e.into()),
+            };
+            *guard = Some(writer);
+        }
+        Ok(guard)
+    }
+
+    /// Adds or replaces the documents of these records (records that are not indexed, such as
+    /// units, are passed over). Nothing is visible until [`SearchIndex::commit`].
+    pub fn index_records<'a>(&self, records: impl IntoIterator<Item = &'a Record>) -> Result<()> {
+        let mut guard = self.writer()?;
+        let Some(writer) = guard.as_mut() else {
+            return Err(SearchError::Locked);
+        };
+        for record in records {
+            let Some(doc_kind) = doc_kind_of(record) else {
+                continue;
+            };
+            let key = format!("{}/{}", doc_kind.as_str(), record.id());
+            writer.delete_term(Term::from_field_text(self.fields.key, &key));
+            let doc = self.document(doc_kind, &key, record);
+            writer.add_document(doc)?;
+        }
+        Ok(())
+    }
+
+    /// Makes everything indexed so far visible and records `seq` as read.
+    pub fn commit(&self, seq: i64) -> Result<()> {
+        let mut guard = self.writer()?;
+        let Some(writer) = guard.as_mut() else {
+            return Err(SearchError::Locked);
+        };
+        let mut commit = writer.prepare_commit()?;
+        commit.set_payload(&payload_json(seq, &full_fingerprint(&self.definition)));
+        commit.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Empties the index (before a rebuild from the store).
+    pub fn clear(&self) -> Result<()> {
+        let mut guard = self.writer()?;
+        let Some(writer) = guard.as_mut() else {
+            return Err(SearchError::Locked);
+        };
+        writer.delete_all_documents()?;
+        drop(guard);
+        self.commit(0)
+    }
+
+    /// The number of searchable documents.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    fn document(&self, kind: DocKind, key: &str, record: &Record) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.key, key);
+        doc.add_text(f.kind, kind.as_str());
+        doc.add_text(f.id, record.id());
+        let (title, body, given_lang): (String, String, Option<&str>) = match record {
+            Record::Work(w) => {
+                for a in &w.authors {
+                    doc.add_text(f.people, a);
+                }
+                if let Some(y) = w.year {
+                    doc.add_i64(f.year, i64::from(y));
+                }
+                let mut body = w.abstract_text.clone().unwrap_or_default();
+                if !w.keywords.is_empty() {
+                    body.push_str("\n");
+                    body.push_str(&w.keywords.join(", "));
+                }
+                (w.title.clone(), body, w.language.as_deref())
+            }
+            Record::Project(p) => {
+                for a in &p.participants {
+                    doc.add_text(f.people, a);
+                }
+                for u in &p.units {
+                    doc.add_text(f.units, u);
+                }
+                if let Some(s) = p.status {
+                    doc.add_text(f.status, s.as_str());
+                }
+                if let Some(year) = p
+                    .start
+                    .as_deref()
+                    .and_then(|d| d.get(..4))
+                    .and_then(|y| y.parse().ok())
+                {
+                    doc.add_i64(f.year, year);
+                }
+                (p.title.clone(), p.summary.clone().unwrap_or_default(), None)
+            }
+            Record::Need(n) => {
+                if let Some(u) = &n.unit {
+                    doc.add_text(f.units, u);
+                }
+                doc.add_text(f.status, n.status.as_str());
+                (n.title.clone(), n.description.clone(), None)
+            }
+            Record::Researcher(r) => {
+                doc.add_text(f.people, &r.id);
+                for u in &r.units {
+                    doc.add_text(f.units, u);
+                }
+                (
+                    r.keywords.join(", "),
+                    r.bio.clone().unwrap_or_default(),
+                    None,
+                )
+            }
+            Record::Municipality(_) | Record::Unit(_) => (String::new(), String::new(), None),
+        };
+        let lang = match given_lang {
+            Some(code) if Lang::from_code(code) != Lang::Other => Lang::from_code(code),
+            _ => detect_language(&format!("{title}\n{body}")),
+        };
+        doc.add_text(f.lang, lang.code());
+        if let Some((title_field, body_field)) = f.text.get(self.definition.group_of(lang)) {
+            doc.add_text(*title_field, &title);
+            doc.add_text(*body_field, &body);
+        }
+        doc
+    }
+
+    /// Analyses `text` the way each analyser group does: group name → terms with counts.
+    fn analyse(&self, text: &str) -> BTreeMap<String, HashMap<String, u32>> {
+        let mut out = BTreeMap::new();
+        for (group, analyzer) in &self.analyzers {
+            let mut analyzer = analyzer.clone();
+            let mut terms: HashMap<String, u32> = HashMap::new();
+            let mut stream = analyzer.token_stream(text);
+            while stream.advance() {
+                *terms.entry(stream.token().text.clone()).or_default() += 1;
+            }
+            out.insert(group.clone(), terms);
+        }
+        out
+    }
+
+    /// A query for documents about the same things as `text`: every analysed term of the text
+    /// in every group's title and body fields, weighted by how often the text uses it.
+    fn text_query(&self, text: &str) -> Option<Box<dyn Query>> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (group, terms) in self.analyse(text) {
+            let Some(&(title, body)) = self.fields.text.get(&group) else {
+                continue;
+            };
+            let mut terms: Vec<(String, u32)> = terms.into_iter().collect();
+            terms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            terms.truncate(MAX_QUERY_TERMS);
+            for (term, count) in terms {
+                let weight = 1.0 + 0.5 * (count as f32).ln();
+                for (field, boost) in [(title, TITLE_BOOST * weight), (body, weight)] {
+                    let query = TermQuery::new(
+                        Term::from_field_text(field, &term),
+                        IndexRecordOption::WithFreqs,
+                    );
+                    clauses.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(query), boost)),
+                    ));
+                }
+            }
+        }
+        if clauses.is_empty() {
+            None
+        } else {
+            Some(Box::new(BooleanQuery::new(clauses)))
+        }
+    }
+
+    fn filtered(&self, query: Box<dyn Query>, filter: &RetrieveFilter) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
+        if !filter.kinds.is_empty() {
+            let kinds: Vec<(Occur, Box<dyn Query>)> = filter
+                .kinds
+                .iter()
+                .map(|k| (Occur::Should, self.exact(self.fields.kind, k.as_str())))
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(kinds))));
+        }
+        if let Some(status) = &filter.status {
+            clauses.push((Occur::Must, self.exact(self.fields.status, status)));
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    fn exact(&self, field: Field, value: &str) -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_text(field, value),
+            IndexRecordOption::Basic,
+        ))
+    }
+
+    /// The `top` documents most about the same things as `text`, best first.
+    pub fn retrieve(&self, text: &str, filter: &RetrieveFilter, top: usize) -> Result<Vec<Hit>> {
+        let Some(query) = self.text_query(text) else {
+            return Ok(Vec::new());
+        };
+        let query = self.filtered(query, filter);
+        let searcher = self.reader.searcher();
+        let found = searcher.search(&query, &TopDocs::with_limit(top.max(1)))?;
+        found
+            .into_iter()
+            .map(|(score, address)| self.hit(&searcher, score, address))
+            .collect()
+    }
+
+    fn hit(&self, searcher: &tantivy::Searcher, score: f32, address: DocAddress) -> Result<Hit> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let f = &self.fields;
+        let text = |field: Field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string()
+        };
+        let all = |field: Field| -> Vec<String> {
+            doc.get_all(field)
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        };
+        let lang = Lang::from_code(&text(f.lang));
+        let lang = if text(f.lang) == "other" {
+            Lang::Other
+        } else {
+            lang
+        };
+        let (title, body) = f
+            .text
+            .get(self.definition.group_of(lang))
+            .map(|&(t, b)| (text(t), text(b)))
+            .unwrap_or_default();
+        let status = Some(text(f.status)).filter(|s| !s.is_empty());
+        Ok(Hit {
+            kind: DocKind::parse(&text(f.kind)).unwrap_or(DocKind::Work),
+            id: text(f.id),
+            score,
+            title,
+            body,
+            lang,
+            people: all(f.people),
+            units: all(f.units),
+            status,
+            year: doc
+                .get_first(f.year)
+                .and_then(|v| v.as_i64())
+                .map(|y| y as i32),
+        })
+    }
+
+    /// Full-text search over needs that are not drafts, best first: the query is read with
+    /// tantivy's query syntax leniently (quotes for phrases, `+`/`-` to require or exclude).
+    /// Returns the total number of matching needs and the page asked for.
+    pub fn search_needs(
+        &self,
+        query: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(usize, Vec<NeedHit>)> {
+        let text_fields: Vec<Field> = self
+            .fields
+            .text
+            .values()
+            .flat_map(|&(t, b)| [t, b])
+            .collect();
+        let mut parser = QueryParser::for_index(&self.index, text_fields);
+        for &(title, _) in self.fields.text.values() {
+            parser.set_field_boost(title, TITLE_BOOST);
+        }
+        let (parsed, _errors) = parser.parse_query_lenient(query);
+        let query: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+            (Occur::Must, parsed),
+            (
+                Occur::Must,
+                self.exact(self.fields.kind, DocKind::Need.as_str()),
+            ),
+            (
+                Occur::MustNot,
+                self.exact(self.fields.status, NeedStatus::Draft.as_str()),
+            ),
+        ]));
+        let searcher = self.reader.searcher();
+        let (top, total) = searcher.search(
+            &query,
+            &(TopDocs::with_limit(limit.max(1)).and_offset(offset), Count),
+        )?;
+        let mut generators = Vec::new();
+        for &(_, body) in self.fields.text.values() {
+            let mut generator = SnippetGenerator::create(&searcher, &*query, body)?;
+            generator.set_max_num_chars(220);
+            generators.push((body, generator));
+        }
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let hit = self.hit(&searcher, score, address)?;
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let mut snippet = None;
+            for (field, generator) in &generators {
+                if doc
+                    .get_first(*field)
+                    .and_then(|v| v.as_str())
+                    .is_some_and(|s| !s.is_empty())
+                {
+                    snippet = Some(generator.snippet_from_doc(&doc));
+                }
+            }
+            let (plain, html) = match snippet {
+                Some(s) if !s.fragment().is_empty() => (s.fragment().to_string(), s.to_html()),
+                _ => {
+                    let start: String = hit.body.chars().take(220).collect();
+                    (start.clone(), html_escape(&start))
+                }
+            };
+            hits.push(NeedHit {
+                id: hit.id,
+                score,
+                title: hit.title,
+                status: hit.status,
+                snippet: plain,
+                snippet_html: html,
+            });
+        }
+        Ok((total, hits))
+    }
+
+    /// The words of `text` (as written there) whose analysed form also occurs in `other`,
+    /// in any language group: the vocabulary two texts share, for explanations.
+    pub fn shared_words(&self, text: &str, other: &str) -> Vec<String> {
+        let theirs = self.analyse(other);
+        let mut seen = HashSet::new();
+        let mut words = Vec::new();
+        for (group, analyzer) in &self.analyzers {
+            let Some(their_terms) = theirs.get(group) else {
+                continue;
+            };
+            let mut analyzer = analyzer.clone();
+            let mut stream = analyzer.token_stream(text);
+            while stream.advance() {
+                let token = stream.token();
+                if their_terms.contains_key(&token.text) && seen.insert(token.text.clone()) {
+                    let surface = text
+                        .get(token.offset_from..token.offset_to)
+                        .unwrap_or(&token.text);
+                    words.push(surface.to_lowercase());
+                }
+            }
+        }
+        words
+    }
+
+    /// The distinct analysed terms of a text, over all groups (for overlap checks).
+    pub fn terms(&self, text: &str) -> HashSet<String> {
+        self.analyse(text)
+            .into_values()
+            .flat_map(|t| t.into_keys())
+            .collect()
+    }
+}
+
+fn doc_kind_of(record: &Record) -> Option<DocKind> {
+    match record {
+        Record::Need(_) => Some(DocKind::Need),
+        Record::Work(_) => Some(DocKind::Work),
+        Record::Project(_) => Some(DocKind::Project),
+        Record::Researcher(_) => Some(DocKind::Profile),
+        Record::Municipality(_) | Record::Unit(_) => None,
+    }
+}
+
+fn full_fingerprint(definition: &IndexDefinition) -> String {
+    format!("s{SCHEMA_VERSION}-{}", definition.fingerprint())
+}
+
+fn payload_json(seq: i64, definition: &str) -> String {
+    serde_json::to_string(&Payload {
+        seq,
+        definition: definition.to_string(),
+    })
+    .unwrap_or_default()
+}
+
+fn read_payload(index: &Index) -> Option<Payload> {
+    let metas = index.load_metas().ok()?;
+    serde_json::from_str(metas.payload.as_deref()?).ok()
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kobler_core::parse_record;
+    use serde_json::json;
+
+    fn need(id: &str, title: &str, description: &str) -> Record {
+        parse_record(&json!({"type": "need", "id": id, "title": title, "description": description}))
+            .expect("valid need")
+    }
+
+    fn index_with(records: &[Record]) -> (tempfile::TempDir, SearchIndex) {
+        let dir = tempfile::tempdir().unwrap();
+        let (index, state) = SearchIndex::open(&dir.path().join("index")).unwrap();
+        assert_eq!(state, IndexState::Fresh);
+        index.index_records(records).unwrap();
+        index.commit(records.len() as i64).unwrap();
+        (dir, index)
+    }
+
+    #[test]
+    fn inflected_norwegian_query_finds_its_need() {
+        let (_dir, index) = index_with(&[
+            need(
+                "n1",
+                "Språkutvikling i barnehage",
+                "Vi vil vite mer om hvordan ansatte i barnehage kan styrke språket til de yngste barna.",
+            ),
+            need(
+                "n2",
+                "Overvann i sentrum",
+                "Kommunen trenger bedre modeller for overvann ved kraftig regn.",
+            ),
+        ]);
+        let (total, hits) = index.search_needs("barnehagene", 0, 10).unwrap();
+        assert_eq!(total, 1);
+        assert_eq!(hits[0].id, "n1");
+        assert!(
+            hits[0].snippet_html.contains("<b>"),
+            "{}",
+            hits[0].snippet_html
+        );
+    }
+
+    #[test]
+    fn english_query_is_stemmed_too() {
+        let (_dir, index) = index_with(&[
+            need(
+                "e1",
+                "Predicting floods in small rivers",
+                "We need models of flooding and river discharge for planning.",
+            ),
+            need(
+                "n2",
+                "Språkutvikling i barnehage",
+                "Hvordan kan barnehagen styrke språket?",
+            ),
+        ]);
+        let (_, hits) = index.search_needs("flooded river", 0, 10).unwrap();
+        assert_eq!(hits.first().map(|h| h.id.as_str()), Some("e1"));
+    }
+
+    #[test]
+    fn drafts_are_not_searchable_and_records_replace_old_documents() {
+        let draft = parse_record(
+            &json!({"type": "need", "id": "d1", "title": "Sykkelparkering",
+            "description": "Hvor trengs sykkelparkering ved skolene?", "status": "draft"}),
+        )
+        .unwrap();
+        let (_dir, index) = index_with(&[draft]);
+        assert_eq!(index.search_needs("sykkelparkering", 0, 10).unwrap().0, 0);
+        index
+            .index_records(&[need(
+                "d1",
+                "Sykkelparkering",
+                "Hvor trengs sykkelparkering?",
+            )])
+            .unwrap();
+        index.commit(2).unwrap();
+        assert_eq!(index.search_needs("sykkelparkering", 0, 10).unwrap().0, 1);
+        assert_eq!(index.num_docs(), 1);
+    }
+
+    #[test]
+    fn reopening_keeps_the_read_position() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let (index, _) = SearchIndex::open(dir.path()).unwrap();
+            index
+                .index_records(&[need("n1", "Tittel", "Beskrivelse av behovet")])
+                .unwrap();
+            index.commit(42).unwrap();
+        }
+        let (index, state) = SearchIndex::open(dir.path()).unwrap();
+        assert_eq!(state, IndexState::Existing);
+        assert_eq!(index.indexed_seq(), 42);
+        assert_eq!(index.num_docs(), 1);
+    }
+
+    #[test]
+    fn shared_words_are_reported_as_written() {
+        let (_dir, index) = index_with(&[]);
+        let words = index.shared_words(
+            "Fallforebygging for eldre hjemmeboende",
+            "eldre som bor hjemme og fallforebygging",
+        );
+        assert!(words.contains(&"fallforebygging".to_string()), "{words:?}");
+        assert!(words.contains(&"eldre".to_string()), "{words:?}");
+    }
+}
