@@ -1,1 +1,10 @@
-//! Kobler's scoring: document-centric aggregation, overlap scoring and evaluation metrics (pure)
+//! Kobler's scoring, free of IO: document-centric aggregation of evidence into researcher
+//! suggestions, and the quality metrics of `kobler eval`.
+//!
+//! The engine retrieves evidence (works, projects, profiles scored against a need) from the
+//! index; this crate turns it into ranked, explained suggestions.
+
+pub mod aggregate;
+pub mod metrics;
+
+pub use aggregate::{AggregationParams, Evidence, EvidenceKind, Suggestion, aggregate};
