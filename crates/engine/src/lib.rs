@@ -1,1 +1,152 @@
-//! Kobler's application layer: import pipeline, index catch-up, matching, overlaps, eval
+//! Kobler's application layer: what the CLI and the server do, over the store, the index and
+//! the matcher.
+//!
+//! - [`Engine::open`] opens the store and the index under a data directory and catches the
+//!   index up with the store (rebuilding it when it is missing or was built differently);
+//! - imports write to the store in batches, one transaction each, and then catch the index up;
+//! - matching, overlaps and search read the index, and the store for what the index lacks.
+
+mod auth;
+mod dates;
+mod error;
+pub mod eval;
+mod import;
+mod matching;
+mod needs;
+mod overlap;
+
+pub use auth::{Role, hash_password};
+pub use error::{EngineError, Result};
+pub use import::{ImportObserver, ImportOptions, ImportReport, NoProgress};
+pub use matching::{DepartmentMatch, NeedForResearcher, NeedMatch, ResearcherSuggestion};
+pub use needs::CreateNeedError;
+pub use overlap::{OVERLAP_THRESHOLD, OverlapPair, Similar};
+
+pub use kobler_search::NeedHit;
+pub use kobler_store::User;
+
+use kobler_core::{Kind, Record};
+use kobler_search::{IndexState, SearchIndex};
+use kobler_store::Store;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// How many store changes the index reads per page while catching up.
+const CATCH_UP_PAGE: i64 = 5_000;
+/// The index commits after at least this many documents while catching up, so a long rebuild
+/// that is interrupted resumes near where it stopped.
+const CATCH_UP_COMMIT_EVERY: usize = 100_000;
+
+/// Kobler over one data directory. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    store: Store,
+    index: Arc<SearchIndex>,
+    data_dir: PathBuf,
+}
+
+impl Engine {
+    /// Opens the store and index in `data_dir` (creating both when missing) and brings the
+    /// index up to date with the store.
+    pub async fn open(data_dir: &Path) -> Result<Engine> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            EngineError::Io(format!(
+                "cannot create data directory {}: {e}",
+                data_dir.display()
+            ))
+        })?;
+        let store = Store::open(data_dir).await?;
+        let (index, state) = SearchIndex::open(&data_dir.join("index"))?;
+        if state == IndexState::Fresh {
+            tracing::info!("index is new or was built differently; rebuilding it from the store");
+        }
+        let engine = Engine {
+            store,
+            index: Arc::new(index),
+            data_dir: data_dir.to_path_buf(),
+        };
+        match engine.catch_up().await {
+            Ok(_) => {}
+            // Another process (a running server, say) is writing the index: read it as it is.
+            Err(EngineError::Search(kobler_search::SearchError::Locked)) => {
+                tracing::warn!(
+                    "index is being written by another kobler process; it may lag the store"
+                );
+            }
+            Err(e) => return Err(e),
+        }
+        Ok(engine)
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Feeds the index every store change it has not read yet. Returns how many records it read.
+    pub async fn catch_up(&self) -> Result<u64> {
+        let target = self.store.last_seq().await?;
+        let mut seq = self.index.indexed_seq();
+        if seq >= target {
+            return Ok(0);
+        }
+        let mut read = 0u64;
+        let mut since_commit = 0usize;
+        loop {
+            let page = self.store.changes_since(seq, CATCH_UP_PAGE).await?;
+            let Some(last) = page.last() else { break };
+            let last_seq = last.seq;
+            self.index.index_records(page.iter().map(|c| &c.record))?;
+            read += page.len() as u64;
+            since_commit += page.len();
+            seq = last_seq;
+            if since_commit >= CATCH_UP_COMMIT_EVERY {
+                self.index.commit(seq)?;
+                since_commit = 0;
+            }
+        }
+        self.index.commit(seq)?;
+        tracing::debug!(records = read, seq, "index caught up with the store");
+        Ok(read)
+    }
+
+    /// Throws the index away and rebuilds it from the store. Returns how many records it read.
+    pub async fn reindex(&self) -> Result<u64> {
+        self.index.clear()?;
+        self.catch_up().await
+    }
+
+    /// The number of stored records per kind.
+    pub async fn stats(&self) -> Result<BTreeMap<Kind, u64>> {
+        Ok(self.store.counts().await?)
+    }
+
+    /// The number of documents in the index.
+    pub fn indexed_documents(&self) -> u64 {
+        self.index.num_docs()
+    }
+
+    /// Full-text search over needs (not drafts): the total and one page of hits.
+    pub fn search_needs(
+        &self,
+        query: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(usize, Vec<NeedHit>)> {
+        Ok(self.index.search_needs(query, offset, limit)?)
+    }
+
+    /// One need by id.
+    pub async fn need(&self, id: &str) -> Result<Option<kobler_core::Need>> {
+        Ok(match self.store.get(Kind::Need, id).await? {
+            Some(Record::Need(need)) => Some(need),
+            _ => None,
+        })
+    }
+}

@@ -8,8 +8,10 @@
 //! analyser group (`title_no`, `body_en`, ...); queries are analysed per group and run against
 //! all of them.
 
+mod baseline;
 mod definition;
 mod index;
 
+pub use baseline::ProfileBaseline;
 pub use definition::{AnalyzerGroup, DefinitionError, IndexDefinition};
 pub use index::{DocKind, Hit, IndexState, NeedHit, RetrieveFilter, SearchError, SearchIndex};

@@ -1,0 +1,27 @@
+//! The engine's error type.
+
+/// What can go wrong in the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] kobler_store::StoreError),
+    /// The index failed.
+    #[error(transparent)]
+    Search(#[from] kobler_search::SearchError),
+    /// A feed path could not be read.
+    #[error(transparent)]
+    Feed(#[from] kobler_feeds::FeedError),
+    /// A file or directory could not be used.
+    #[error("{0}")]
+    Io(String),
+    /// Something asked for does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The input is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Result type of the engine.
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;
