@@ -1,1 +1,418 @@
-fn main() {}
+//! `kobler`: the command line (CONTRACT §3). A thin layer over `kobler-engine` and
+//! `kobler-server`: it parses arguments, prints results, and turns errors into one line.
+
+mod demo;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use kobler_engine::eval::{EvalReport, Method, evaluate};
+use kobler_engine::{Engine, ImportObserver, ImportOptions, Role};
+use serde_json::json;
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Kobler: matches municipal knowledge needs with researchers and flags overlapping work.
+#[derive(Parser)]
+#[command(name = "kobler", version, about)]
+struct Cli {
+    /// Where the store and index live (created if missing).
+    #[arg(long, global = true, env = "KOBLER_DATA", default_value = "data")]
+    data: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import feed files or directories (Kobler JSON Lines).
+    Import {
+        /// Files or directories (a directory's *.jsonl files are read).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Read every file as this format instead of detecting it (kobler-jsonl).
+        #[arg(long)]
+        format: Option<kobler_engine::FeedFormat>,
+        /// Records per transaction.
+        #[arg(long, default_value_t = 1000)]
+        batch_size: usize,
+        /// Print the summary as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild the index from the store.
+    Reindex,
+    /// Full-text search over needs.
+    Search {
+        /// The query (words, "phrases", +required, -excluded).
+        query: String,
+        #[command(flatten)]
+        out: TopJson,
+    },
+    /// Suggest researchers for needs or departments, or needs for researchers.
+    Match {
+        #[command(subcommand)]
+        what: MatchCommand,
+    },
+    /// Flag needs that overlap other needs or projects.
+    Overlaps {
+        /// Print JSON lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Count stored records per type.
+    Stats {
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the HTTP API.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Load the demo data into an empty store and create demo accounts.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Manage local accounts.
+    User {
+        #[command(subcommand)]
+        what: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        what: TokenCommand,
+    },
+    /// Evaluate matching and overlap quality on a labelled set.
+    Eval {
+        /// The labelled set's directory (feed files, judgments.jsonl, overlaps.jsonl).
+        dir: PathBuf,
+        /// Evaluate the plain BM25 profile baseline instead of Kobler's matcher.
+        #[arg(long)]
+        baseline: bool,
+        /// Print the full report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+struct TopJson {
+    /// How many results.
+    #[arg(long, default_value_t = 10)]
+    top: usize,
+    /// Print JSON lines.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum MatchCommand {
+    /// Researchers for each open need (or the named ones).
+    Needs {
+        /// A need id (repeatable).
+        #[arg(long = "need")]
+        needs: Vec<String>,
+        #[command(flatten)]
+        out: TopJson,
+    },
+    /// Researchers for each municipal unit with open needs (or the named ones).
+    Departments {
+        /// A unit id (repeatable).
+        #[arg(long = "unit")]
+        units: Vec<String>,
+        #[command(flatten)]
+        out: TopJson,
+    },
+    /// Open needs for each researcher (or the named ones).
+    Researchers {
+        /// A researcher id (repeatable).
+        #[arg(long = "researcher")]
+        researchers: Vec<String>,
+        #[command(flatten)]
+        out: TopJson,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is read from stdin.
+    Add {
+        /// Sign-in name.
+        #[arg(long)]
+        name: String,
+        /// staff, researcher, coordinator or admin.
+        #[arg(long)]
+        role: String,
+        /// For staff: their municipal unit.
+        #[arg(long)]
+        unit: Option<String>,
+        /// For researchers: their researcher id.
+        #[arg(long)]
+        researcher: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a new API token for a user.
+    Create {
+        /// The user's name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let default_level = if matches!(cli.command, Command::Serve { .. }) { "info" } else { "warn" };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
+        )
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("kobler: cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = runtime.block_on(run(cli)) {
+        // One line: the reason and its causes.
+        let reason: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+        eprintln!("kobler: {}", reason.join(": "));
+        std::process::exit(1);
+    }
+}
+
+async fn open(data: &Path) -> Result<Engine> {
+    Engine::open(data).await.with_context(|| format!("cannot open the data directory {}", data.display()))
+}
+
+/// Writes a line to stdout, ending quietly when the reader has gone (e.g. `| head`).
+fn emit(line: impl std::fmt::Display) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{line}") {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        other => Ok(other?),
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Import { paths, format, batch_size, json } => {
+            let engine = open(&cli.data).await?;
+            import(&engine, &paths, format, batch_size, json).await
+        }
+        Command::Reindex => {
+            let engine = open(&cli.data).await?;
+            let read = engine.reindex().await?;
+            eprintln!("kobler: reindexed {read} records ({} documents)", engine.indexed_documents());
+            Ok(())
+        }
+        Command::Search { query, out } => {
+            let engine = open(&cli.data).await?;
+            let (total, hits) = engine.search_needs(&query, 0, out.top)?;
+            for (rank, hit) in hits.iter().enumerate() {
+                if out.json {
+                    emit(json!({"rank": rank + 1, "need": hit.id, "score": hit.score, "title": hit.title,
+                                "status": hit.status, "snippet": hit.snippet}))?;
+                } else {
+                    emit(format!("{:>3}. {:<14} {:>7.3}  {}\n     {}", rank + 1, hit.id, hit.score, hit.title, hit.snippet))?;
+                }
+            }
+            if !out.json {
+                eprintln!("kobler: {total} needs match");
+            }
+            Ok(())
+        }
+        Command::Match { what } => {
+            let engine = open(&cli.data).await?;
+            run_match(&engine, what).await
+        }
+        Command::Overlaps { json } => {
+            let engine = open(&cli.data).await?;
+            for pair in engine.overlaps().await? {
+                if json {
+                    emit(serde_json::to_value(&pair)?)?;
+                } else {
+                    emit(format!("{:.2}  {} ~ {} ({:?})  {}", pair.score, pair.a, pair.b, pair.b_kind, pair.shared_terms.join(", ")))?;
+                }
+            }
+            Ok(())
+        }
+        Command::Stats { json } => {
+            let engine = open(&cli.data).await?;
+            let counts = engine.stats().await?;
+            if json {
+                emit(serde_json::to_value(&counts)?)?;
+            } else {
+                for (kind, n) in counts {
+                    emit(format!("{kind:<13}{n:>9}"))?;
+                }
+            }
+            Ok(())
+        }
+        Command::Serve { addr, demo } => {
+            let engine = open(&cli.data).await?;
+            if demo {
+                demo::load(&engine).await?;
+            }
+            kobler_server::serve(engine, addr).await?;
+            Ok(())
+        }
+        Command::User { what: UserCommand::Add { name, role, unit, researcher } } => {
+            let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password).context("cannot read the password from stdin")?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let engine = open(&cli.data).await?;
+            let user = engine.add_user(&name, role, unit.as_deref(), researcher.as_deref(), password).await?;
+            eprintln!("kobler: added {} ({})", user.name, user.role);
+            Ok(())
+        }
+        Command::Token { what: TokenCommand::Create { name } } => {
+            let engine = open(&cli.data).await?;
+            emit(engine.create_token(&name).await?)
+        }
+        Command::Eval { dir, baseline, json } => {
+            let method = if baseline { Method::Baseline } else { Method::Kobler };
+            let report = evaluate(&dir, method).await.with_context(|| format!("cannot evaluate {}", dir.display()))?;
+            if json {
+                emit(serde_json::to_string_pretty(&report)?)
+            } else {
+                print_eval(&report)
+            }
+        }
+    }
+}
+
+async fn run_match(engine: &Engine, what: MatchCommand) -> Result<()> {
+    match what {
+        MatchCommand::Needs { needs, out } => {
+            for matched in engine.match_needs(&needs, out.top).await? {
+                for (rank, s) in matched.suggestions.iter().enumerate() {
+                    if out.json {
+                        emit(json!({"need": matched.need, "rank": rank + 1, "researcher": s.researcher,
+                                    "score": s.score, "name": s.name, "evidence": s.evidence}))?;
+                    } else {
+                        let why: Vec<&str> = s.evidence.iter().map(|e| e.title.as_str()).take(2).collect();
+                        emit(format!("{} {:>2}. {:<12} {:>7.3}  {}  [{}]", matched.need, rank + 1, s.researcher, s.score, s.name, why.join(" | ")))?;
+                    }
+                }
+            }
+        }
+        MatchCommand::Departments { units, out } => {
+            for matched in engine.match_departments(&units, out.top).await? {
+                for (rank, s) in matched.suggestions.iter().enumerate() {
+                    if out.json {
+                        emit(json!({"unit": matched.unit, "rank": rank + 1, "researcher": s.researcher,
+                                    "score": s.score, "name": s.name, "needs": s.needs,
+                                    "shared_projects": s.shared_projects}))?;
+                    } else {
+                        emit(format!("{} {:>2}. {:<12} {:>6.3}  {}", matched.unit, rank + 1, s.researcher, s.score, s.name))?;
+                    }
+                }
+            }
+        }
+        MatchCommand::Researchers { researchers, out } => {
+            for matched in engine.match_researchers(&researchers, out.top).await? {
+                for (rank, n) in matched.needs.iter().enumerate() {
+                    if out.json {
+                        emit(json!({"researcher": matched.researcher, "rank": rank + 1, "need": n.need,
+                                    "score": n.score, "title": n.title, "matched_terms": n.matched_terms}))?;
+                    } else {
+                        emit(format!("{} {:>2}. {:<14} {:>7.3}  {}", matched.researcher, rank + 1, n.need, n.score, n.title))?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Draws a byte progress bar on stderr (hidden when stderr is not a terminal).
+struct Progress {
+    bar: indicatif::ProgressBar,
+}
+
+impl ImportObserver for Progress {
+    fn file_started(&mut self, file: &Path, bytes: u64) {
+        self.bar.set_length(bytes);
+        self.bar.set_position(0);
+        self.bar.set_message(file.display().to_string());
+    }
+    fn advanced(&mut self, bytes: u64) {
+        self.bar.inc(bytes);
+    }
+}
+
+async fn import(engine: &Engine, paths: &[PathBuf], format: Option<kobler_engine::FeedFormat>, batch_size: usize, json: bool) -> Result<()> {
+    if batch_size == 0 {
+        bail!("--batch-size must be at least 1");
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} {wide_bar} {bytes}/{total_bytes} {eta}") {
+        bar.set_style(style);
+    }
+    let mut progress = Progress { bar };
+    let options = ImportOptions { batch_size, format };
+    let report = engine.import(paths, &options, &mut progress).await?;
+    progress.bar.finish_and_clear();
+    for line in report.rejected.iter().chain(&report.unresolved) {
+        eprintln!("{line}");
+    }
+    let records: u64 = report.records.values().sum();
+    if json {
+        emit(serde_json::to_value(&report)?)?;
+    } else {
+        let per_kind: Vec<String> = report.records.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        eprintln!(
+            "kobler: read {records} records from {} files ({}); {} new, {} changed, {} unchanged; {} lines rejected, {} unresolved references",
+            report.files,
+            per_kind.join(", "),
+            report.inserted,
+            report.updated,
+            report.unchanged,
+            report.rejected.len(),
+            report.unresolved.len()
+        );
+    }
+    if !report.rejected.is_empty() {
+        bail!("{} lines were rejected (the rest was imported)", report.rejected.len());
+    }
+    if !report.unresolved.is_empty() {
+        bail!("{} references to unknown ids (the records were imported)", report.unresolved.len());
+    }
+    Ok(())
+}
+
+fn print_eval(report: &EvalReport) -> Result<()> {
+    let row = |label: &str, f: &kobler_engine::eval::MatchingFigures| {
+        format!("{label:<10}{:>6}{:>10.3}{:>8.3}{:>8.3}{:>10.3}", f.needs, f.ndcg_at_10, f.map, f.p_at_5, f.p_at_1_grade_3)
+    };
+    emit(format!("matching ({:?})", report.method).to_lowercase())?;
+    emit(format!("{:<10}{:>6}{:>10}{:>8}{:>8}{:>10}", "needs", "n", "nDCG@10", "MAP", "P@5", "P@1(g3)"))?;
+    emit(row("all", &report.matching))?;
+    for (lang, figures) in &report.by_language {
+        emit(row(lang.code(), figures))?;
+    }
+    if let Some(o) = &report.overlaps {
+        emit(format!(
+            "overlaps  precision {:.3}  recall {:.3}  F1 {:.3}  (tp {}, fp {}, fn {})",
+            o.precision, o.recall, o.f1, o.true_positives, o.false_positives, o.false_negatives
+        ))?;
+    }
+    if !report.import_problems.is_empty() {
+        eprintln!("kobler: {} lines of the set did not import cleanly:", report.import_problems.len());
+        for problem in &report.import_problems {
+            eprintln!("  {problem}");
+        }
+    }
+    Ok(())
+}

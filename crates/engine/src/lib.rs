@@ -18,6 +18,7 @@ mod overlap;
 pub use auth::{Role, hash_password};
 pub use error::{EngineError, Result};
 pub use import::{ImportObserver, ImportOptions, ImportReport, NoProgress};
+pub use kobler_feeds::Format as FeedFormat;
 pub use matching::{DepartmentMatch, NeedForResearcher, NeedMatch, ResearcherSuggestion};
 pub use needs::CreateNeedError;
 pub use overlap::{OVERLAP_THRESHOLD, OverlapPair, Similar};

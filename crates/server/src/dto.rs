@@ -1,0 +1,348 @@
+//! The JSON shapes of the API. They are the server's own (with OpenAPI schemas), so the engine's
+//! types can change without changing the wire format silently.
+
+use kobler_core::Need;
+use kobler_engine::{NeedHit, ResearcherSuggestion, Similar};
+use kobler_matcher::{Evidence, EvidenceKind};
+use kobler_search::DocKind;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// Every error answer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, for people.
+    #[schema(example = "unknown need \"n-1\"")]
+    pub error: String,
+    /// More about it, when there is more to say (e.g. why credentials were refused).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// For 422: one reason per broken field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldErrorItem>,
+}
+
+/// One broken field of a request body.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldErrorItem {
+    /// The field's name (`body` for the body as a whole).
+    #[schema(example = "focus_areas")]
+    pub field: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// A knowledge need posted by a municipal unit (the fields of a `need` feed record).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NeedDto {
+    /// Need id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// What the unit wants to know, and why.
+    pub description: String,
+    /// The municipal unit that posted it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Focus areas of the partnership.
+    pub focus_areas: Vec<String>,
+    /// Kinds of collaboration wanted.
+    pub kinds: Vec<String>,
+    /// Date posted (ISO).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub posted: Option<String>,
+    /// Deadline (ISO).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
+    /// `draft`, `open`, `matched` or `closed`.
+    #[schema(example = "open")]
+    pub status: String,
+    /// Who to contact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+    /// Fields the feed or the poster gave that Kobler does not know, as they came.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+impl From<Need> for NeedDto {
+    fn from(need: Need) -> Self {
+        NeedDto {
+            id: need.id,
+            title: need.title,
+            description: need.description,
+            unit: need.unit,
+            focus_areas: need.focus_areas,
+            kinds: need.kinds,
+            posted: need.posted,
+            deadline: need.deadline,
+            status: need.status.as_str().to_string(),
+            contact: need.contact,
+            // The record's own fields win over unknown ones of the same name (`type`, say).
+            extra: need
+                .extra
+                .into_iter()
+                .filter(|(k, _)| !KNOWN_NEED_FIELDS.contains(&k.as_str()))
+                .collect(),
+        }
+    }
+}
+
+const KNOWN_NEED_FIELDS: [&str; 11] = [
+    "id",
+    "title",
+    "description",
+    "unit",
+    "focus_areas",
+    "kinds",
+    "posted",
+    "deadline",
+    "status",
+    "contact",
+    "type",
+];
+
+/// One need in a list or search answer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NeedListItem {
+    /// Need id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// `open`, `matched` or `closed` (drafts are never listed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Search score, higher is better (only when searching).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f32>,
+    /// The passage that best matches the query, plain text (only when searching).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
+    /// The same passage with the matching words in `<b>` (only when searching).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet_html: Option<String>,
+    /// The municipal unit that posted it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Focus areas.
+    pub focus_areas: Vec<String>,
+    /// Kinds of collaboration wanted.
+    pub kinds: Vec<String>,
+    /// Date posted (ISO).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub posted: Option<String>,
+    /// Deadline (ISO).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
+}
+
+impl NeedListItem {
+    /// A listed need (no query).
+    pub(crate) fn listed(need: Need) -> Self {
+        NeedListItem {
+            id: need.id,
+            title: need.title,
+            status: Some(need.status.as_str().to_string()),
+            score: None,
+            snippet: None,
+            snippet_html: None,
+            unit: need.unit,
+            focus_areas: need.focus_areas,
+            kinds: need.kinds,
+            posted: need.posted,
+            deadline: need.deadline,
+        }
+    }
+
+    /// A search hit, with the stored need's fields when it is (still) stored.
+    pub(crate) fn hit(hit: NeedHit, need: Option<Need>) -> Self {
+        let mut item = match need {
+            Some(need) => Self::listed(need),
+            None => NeedListItem {
+                id: String::new(),
+                title: String::new(),
+                status: None,
+                score: None,
+                snippet: None,
+                snippet_html: None,
+                unit: None,
+                focus_areas: Vec::new(),
+                kinds: Vec::new(),
+                posted: None,
+                deadline: None,
+            },
+        };
+        // The index's view is what was searched; it names the hit.
+        item.id = hit.id;
+        item.title = hit.title;
+        item.status = hit.status.or(item.status);
+        item.score = Some(hit.score);
+        item.snippet = Some(hit.snippet);
+        item.snippet_html = Some(hit.snippet_html);
+        item
+    }
+}
+
+/// A page of needs.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NeedList {
+    /// How many needs match in all (not just on this page).
+    pub total: usize,
+    /// This page, best first when searching, by id otherwise.
+    pub items: Vec<NeedListItem>,
+}
+
+/// A need or project that covers much the same ground as a need.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SimilarItem {
+    /// Its id.
+    pub id: String,
+    /// `need` or `project`.
+    #[schema(example = "need")]
+    pub kind: String,
+    /// Its title.
+    pub title: String,
+    /// Similarity in about [0, 1].
+    pub score: f32,
+    /// Words both texts use.
+    pub shared_terms: Vec<String>,
+    /// Its status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+fn doc_kind(kind: DocKind) -> &'static str {
+    match kind {
+        DocKind::Need => "need",
+        DocKind::Work => "work",
+        DocKind::Project => "project",
+        DocKind::Profile => "profile",
+    }
+}
+
+impl From<Similar> for SimilarItem {
+    fn from(s: Similar) -> Self {
+        SimilarItem {
+            id: s.id,
+            kind: doc_kind(s.kind).to_string(),
+            title: s.title,
+            score: s.score,
+            shared_terms: s.shared_terms,
+            status: s.status,
+        }
+    }
+}
+
+/// The answer to posting a need.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CreatedNeed {
+    /// The need as stored (with its id and date posted filled in).
+    pub need: NeedDto,
+    /// Needs and projects it overlaps, most similar first.
+    pub similar: Vec<SimilarItem>,
+}
+
+/// A work, project or profile behind a suggestion.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EvidenceItem {
+    /// `work`, `project` or `profile`.
+    #[schema(example = "work")]
+    pub kind: String,
+    /// Record id (the researcher id for a profile).
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Year.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    /// Its relevance to the need.
+    pub score: f32,
+    /// Words it shares with the need.
+    pub matched_terms: Vec<String>,
+}
+
+impl From<Evidence> for EvidenceItem {
+    fn from(e: Evidence) -> Self {
+        EvidenceItem {
+            kind: match e.kind {
+                EvidenceKind::Work => "work",
+                EvidenceKind::Project => "project",
+                EvidenceKind::Profile => "profile",
+            }
+            .to_string(),
+            id: e.id,
+            title: e.title,
+            year: e.year,
+            score: e.score,
+            matched_terms: e.matched_terms,
+        }
+    }
+}
+
+/// A researcher suggested for a need.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Suggestion {
+    /// Researcher id.
+    pub researcher: String,
+    /// Researcher name.
+    pub name: String,
+    /// Score; higher is better (comparable within one need).
+    pub score: f32,
+    /// The works, projects and profile behind the score, best first.
+    pub evidence: Vec<EvidenceItem>,
+}
+
+impl From<ResearcherSuggestion> for Suggestion {
+    fn from(s: ResearcherSuggestion) -> Self {
+        Suggestion {
+            researcher: s.researcher,
+            name: s.name,
+            score: s.score,
+            evidence: s.evidence.into_iter().map(EvidenceItem::from).collect(),
+        }
+    }
+}
+
+/// The researchers suggested for a need.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NeedMatches {
+    /// Need id.
+    pub need: String,
+    /// Best first.
+    pub suggestions: Vec<Suggestion>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kobler_core::NeedStatus;
+    use serde_json::{Map, json};
+
+    #[test]
+    fn need_json_keeps_unknown_fields_but_not_over_known_ones() {
+        let mut extra = Map::new();
+        extra.insert("budget".into(), json!(50000));
+        extra.insert("type".into(), json!("need"));
+        let need = Need {
+            id: "n1".into(),
+            title: "Tittel".into(),
+            description: "Beskrivelse".into(),
+            unit: Some("u1".into()),
+            focus_areas: vec!["innovasjon".into()],
+            kinds: Vec::new(),
+            posted: None,
+            deadline: None,
+            status: NeedStatus::Open,
+            contact: None,
+            extra,
+        };
+        let value = serde_json::to_value(NeedDto::from(need)).expect("json");
+        assert_eq!(value["id"], "n1");
+        assert_eq!(value["status"], "open");
+        assert_eq!(value["budget"], 50000);
+        assert!(value.get("type").is_none());
+        assert_eq!(value["kinds"], json!([]));
+    }
+}

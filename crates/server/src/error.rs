@@ -1,0 +1,252 @@
+//! Error answers: every one is JSON `{"error": REASON, ...}` with the right status.
+
+use crate::dto::{ErrorBody, FieldErrorItem};
+use axum::Json;
+use axum::body::Body;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use kobler_engine::{CreateNeedError, EngineError};
+
+/// The reason given for every 401.
+pub(crate) const SIGN_IN_REQUIRED: &str = "sign-in required";
+/// The reason given for every 5xx; the details go to the log, not to the client.
+const INTERNAL: &str = "internal server error";
+
+/// An error answer: a status and its JSON body.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    body: ErrorBody,
+}
+
+impl ApiError {
+    /// An error with this status and reason.
+    pub fn new(status: StatusCode, reason: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            body: ErrorBody {
+                error: reason.into(),
+                detail: None,
+                fields: Vec::new(),
+            },
+        }
+    }
+
+    /// 400: the request itself is malformed.
+    pub fn bad_request(reason: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, reason)
+    }
+
+    /// 401 with `detail` saying what was wrong with the credentials, if anything was sent.
+    pub fn unauthorized(detail: Option<&str>) -> Self {
+        let mut error = Self::new(StatusCode::UNAUTHORIZED, SIGN_IN_REQUIRED);
+        error.body.detail = detail.map(str::to_string);
+        error
+    }
+
+    /// 403: signed in, but not allowed.
+    pub fn forbidden(reason: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, reason)
+    }
+
+    /// 404.
+    pub fn not_found(reason: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, reason)
+    }
+
+    /// 404 for a need id, worded alike everywhere.
+    pub fn unknown_need(id: &str) -> Self {
+        Self::not_found(format!("unknown need {id:?}"))
+    }
+
+    /// 500 without details, for when the details were already logged.
+    pub fn internal_message() -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, INTERNAL)
+    }
+
+    /// 500 for a failure of the server's own (store, index); logs it, tells the client little.
+    pub fn internal(error: &dyn std::fmt::Display) -> Self {
+        tracing::error!("request failed: {error}");
+        Self::internal_message()
+    }
+
+    /// The status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> &ErrorBody {
+        &self.body
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, Json(self.body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            // RFC 9110 asks a 401 to say which scheme it wants.
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(error: EngineError) -> Self {
+        match error {
+            EngineError::NotFound(reason) => Self::not_found(reason),
+            EngineError::Invalid(reason) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, reason),
+            other => Self::internal(&other),
+        }
+    }
+}
+
+impl From<CreateNeedError> for ApiError {
+    fn from(error: CreateNeedError) -> Self {
+        match error {
+            CreateNeedError::Forbidden(reason) => Self::forbidden(reason),
+            CreateNeedError::Invalid(fields) => {
+                let mut error = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "the need is not valid");
+                error.body.fields = fields
+                    .into_iter()
+                    .map(|f| FieldErrorItem {
+                        field: f.field,
+                        reason: f.reason,
+                    })
+                    .collect();
+                error
+            }
+            conflict @ CreateNeedError::Conflict(_) => {
+                Self::new(StatusCode::CONFLICT, conflict.to_string())
+            }
+            CreateNeedError::Engine(engine) => Self::internal(&engine),
+        }
+    }
+}
+
+// axum's rejections carry a fitting 4xx status and a readable reason; keep both, in JSON.
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        Self::new(rejection.status(), rejection.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::new(rejection.status(), rejection.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        Self::new(rejection.status(), rejection.body_text())
+    }
+}
+
+/// Middleware: an error answer that is not JSON (axum's own 405, an unwrapped rejection, a
+/// layer's answer) becomes `{"error": REASON}` with the same status and headers.
+pub(crate) async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Error bodies are short texts; a long or unreadable one is replaced by the status name.
+    let text = axum::body::to_bytes(body, 16 * 1024)
+        .await
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes.to_vec()).ok())
+        .map(|text| text.trim().to_string())
+        .filter(|text| !text.is_empty());
+    let reason = if status.is_server_error() {
+        INTERNAL.to_string()
+    } else {
+        text.unwrap_or_else(|| {
+            status
+                .canonical_reason()
+                .unwrap_or("request failed")
+                .to_lowercase()
+        })
+    };
+    let body = ErrorBody {
+        error: reason,
+        detail: None,
+        fields: Vec::new(),
+    };
+    let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| br#"{"error":"request failed"}"#.to_vec());
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kobler_core::FieldError;
+
+    #[test]
+    fn invalid_need_names_every_field() {
+        let error = ApiError::from(CreateNeedError::Invalid(vec![
+            FieldError {
+                field: "title".into(),
+                reason: "is missing".into(),
+            },
+            FieldError {
+                field: "focus_areas".into(),
+                reason: "unknown focus area".into(),
+            },
+        ]));
+        assert_eq!(error.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<&str> = error.body().fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["title", "focus_areas"]);
+    }
+
+    #[test]
+    fn create_need_errors_map_to_statuses() {
+        let forbidden = ApiError::from(CreateNeedError::Forbidden("no".into()));
+        assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
+        let conflict = ApiError::from(CreateNeedError::Conflict("n1".into()));
+        assert_eq!(conflict.status(), StatusCode::CONFLICT);
+        assert_eq!(conflict.body().error, "need \"n1\" exists already");
+        let engine = ApiError::from(CreateNeedError::Engine(EngineError::Io("disk".into())));
+        assert_eq!(engine.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(engine.body().error, INTERNAL);
+    }
+
+    #[tokio::test]
+    async fn plain_text_errors_become_json() {
+        let response = (StatusCode::BAD_REQUEST, "broken input").into_response();
+        let response = json_errors(response).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let bytes = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .expect("body");
+        let body: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+        assert_eq!(body["error"], "broken input");
+    }
+
+    #[tokio::test]
+    async fn successes_are_left_alone() {
+        let response = json_errors("ok".into_response()).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let bytes = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .expect("body");
+        assert_eq!(&bytes[..], b"ok");
+    }
+}

@@ -1,0 +1,251 @@
+//! The `/api/v1/needs` routes.
+
+use crate::AppState;
+use crate::auth::{MaybeSignedIn, SignedIn, may_see, works_on};
+use crate::dto::{CreatedNeed, ErrorBody, NeedDto, NeedList, NeedListItem, NeedMatches};
+use crate::error::ApiError;
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use kobler_core::{Kind, Need, NeedStatus, Record};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::HashMap;
+use utoipa::IntoParams;
+
+/// Page size when none is asked for.
+pub const DEFAULT_LIMIT: usize = 20;
+/// The largest page served; larger asks get this many.
+pub const MAX_LIMIT: usize = 100;
+/// The deepest page start served: the index keeps `offset + limit` hits in memory, so an
+/// unbounded offset would let one request allocate without bound.
+pub const MAX_OFFSET: usize = 10_000;
+/// Suggestions when none are asked for.
+pub const DEFAULT_TOP: usize = 10;
+/// The most suggestions served; larger asks get this many.
+pub const MAX_TOP: usize = 100;
+
+/// Query parameters of `GET /api/v1/needs`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Full-text query (inflected Norwegian and English words match); without it, every
+    /// non-draft need is listed by id.
+    q: Option<String>,
+    /// How many items to skip (default 0, at most 10000).
+    offset: Option<usize>,
+    /// Page size (default 20, at most 100).
+    limit: Option<usize>,
+}
+
+/// Query parameters of `GET /api/v1/needs/{id}/matches`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MatchParams {
+    /// How many researchers to suggest (default 10, at most 100).
+    top: Option<usize>,
+}
+
+/// Search or list needs.
+#[utoipa::path(
+    get,
+    path = "/api/v1/needs",
+    tag = "needs",
+    params(ListParams),
+    responses(
+        (status = 200, description = "One page of needs; best first when searching, by id otherwise. Drafts never appear.", body = NeedList),
+        (status = 400, description = "A parameter is not a number or out of range", body = ErrorBody),
+    )
+)]
+pub(crate) async fn list_needs(
+    State(state): State<AppState>,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> Result<Json<NeedList>, ApiError> {
+    let Query(params) = params?;
+    let offset = params.offset.unwrap_or(0);
+    if offset > MAX_OFFSET {
+        return Err(ApiError::bad_request(format!(
+            "offset must be at most {MAX_OFFSET}"
+        )));
+    }
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
+    let query = params.q.as_deref().map(str::trim).unwrap_or_default();
+    let list = if query.is_empty() {
+        list_all(&state, offset, limit).await?
+    } else {
+        search(&state, query.to_string(), offset, limit).await?
+    };
+    Ok(Json(list))
+}
+
+/// Every non-draft need, by id, one page of them.
+async fn list_all(state: &AppState, offset: usize, limit: usize) -> Result<NeedList, ApiError> {
+    let records = state.engine.store().list(Kind::Need).await.map_err(|e| ApiError::internal(&e))?;
+    let mut needs: Vec<Need> = records
+        .into_iter()
+        .filter_map(|r| match r {
+            Record::Need(n) if n.status != NeedStatus::Draft => Some(n),
+            _ => None,
+        })
+        .collect();
+    needs.sort_by(|a, b| a.id.cmp(&b.id));
+    let total = needs.len();
+    let items = needs
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(NeedListItem::listed)
+        .collect();
+    Ok(NeedList { total, items })
+}
+
+/// Full-text search, best first, each hit completed with the stored need's fields.
+async fn search(
+    state: &AppState,
+    query: String,
+    offset: usize,
+    limit: usize,
+) -> Result<NeedList, ApiError> {
+    let engine = state.engine.clone();
+    // Searching the index is blocking work; keep it off the async workers.
+    let (total, mut hits) =
+        tokio::task::spawn_blocking(move || engine.search_needs(&query, offset, limit.max(1)))
+            .await
+            .map_err(|e| ApiError::internal(&e))??;
+    // The index answers at least one hit; `limit=0` asks for the total only.
+    hits.truncate(limit);
+    let ids: Vec<String> = hits.iter().map(|h| h.id.clone()).collect();
+    let mut stored: HashMap<String, Need> = state
+        .engine
+        .store()
+        .get_many(Kind::Need, &ids)
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .into_iter()
+        .filter_map(|r| match r {
+            Record::Need(n) => Some((n.id.clone(), n)),
+            _ => None,
+        })
+        .collect();
+    let items = hits
+        .into_iter()
+        .map(|hit| {
+            let need = stored.remove(&hit.id);
+            NeedListItem::hit(hit, need)
+        })
+        .collect();
+    Ok(NeedList { total, items })
+}
+
+/// Loads a need the caller may see; 404 otherwise (a hidden draft is not told apart from a
+/// need that does not exist).
+async fn visible_need(
+    state: &AppState,
+    id: &str,
+    user: Option<&kobler_engine::User>,
+) -> Result<Need, ApiError> {
+    match state.engine.need(id).await? {
+        Some(need) if may_see(user, &need) => Ok(need),
+        _ => Err(ApiError::unknown_need(id)),
+    }
+}
+
+/// One need.
+#[utoipa::path(
+    get,
+    path = "/api/v1/needs/{id}",
+    tag = "needs",
+    params(("id" = String, Path, description = "Need id")),
+    responses(
+        (status = 200, description = "The need", body = NeedDto),
+        (status = 401, description = "Credentials were sent but are not valid", body = ErrorBody),
+        (status = 404, description = "No such need (or a draft the caller may not see)", body = ErrorBody),
+    ),
+    security((), ("bearer" = []))
+)]
+pub(crate) async fn get_need(
+    State(state): State<AppState>,
+    MaybeSignedIn(user): MaybeSignedIn,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<NeedDto>, ApiError> {
+    let Path(id) = id?;
+    let need = visible_need(&state, &id, user.as_ref()).await?;
+    Ok(Json(NeedDto::from(need)))
+}
+
+/// Post a need for a municipal unit.
+#[utoipa::path(
+    post,
+    path = "/api/v1/needs",
+    tag = "needs",
+    request_body(
+        content = Object,
+        description = "The fields of a `need` feed record (`id` optional, `unit` optional for staff, who post for their own unit)",
+        content_type = "application/json"
+    ),
+    responses(
+        (status = 201, description = "The stored need and the needs and projects it overlaps", body = CreatedNeed),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "No valid credentials", body = ErrorBody),
+        (status = 403, description = "The caller's role or department may not post this need", body = ErrorBody),
+        (status = 409, description = "A need with this id exists already", body = ErrorBody),
+        (status = 413, description = "The body is larger than 1 MiB", body = ErrorBody),
+        (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
+        (status = 422, description = "Fields are missing or wrong; one reason per field", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn create_need(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Result<(StatusCode, Json<CreatedNeed>), ApiError> {
+    let Json(body) = body?;
+    let (need, similar) = state.engine.create_need(&user, &body).await?;
+    tracing::info!(need = %need.id, user = %user.name, "need posted");
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedNeed {
+            need: NeedDto::from(need),
+            similar: similar.into_iter().map(Into::into).collect(),
+        }),
+    ))
+}
+
+/// Researchers suggested for a need, with the evidence behind each.
+#[utoipa::path(
+    get,
+    path = "/api/v1/needs/{id}/matches",
+    tag = "needs",
+    params(("id" = String, Path, description = "Need id"), MatchParams),
+    responses(
+        (status = 200, description = "Suggested researchers, best first", body = NeedMatches),
+        (status = 400, description = "`top` is not a number", body = ErrorBody),
+        (status = 401, description = "No valid credentials", body = ErrorBody),
+        (status = 403, description = "Only coordinators, admins and staff of the need's unit see its suggestions", body = ErrorBody),
+        (status = 404, description = "No such need", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn need_matches(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    id: Result<Path<String>, PathRejection>,
+    params: Result<Query<MatchParams>, QueryRejection>,
+) -> Result<Json<NeedMatches>, ApiError> {
+    let Path(id) = id?;
+    let Query(params) = params?;
+    let need = visible_need(&state, &id, Some(&user)).await?;
+    if !works_on(&user, &need) {
+        return Err(ApiError::forbidden(
+            "only coordinators, admins and staff of the need's unit see its suggestions",
+        ));
+    }
+    let top = params.top.unwrap_or(DEFAULT_TOP).min(MAX_TOP);
+    let suggestions = state.engine.match_need(&need, top).await?;
+    Ok(Json(NeedMatches {
+        need: need.id,
+        suggestions: suggestions.into_iter().map(Into::into).collect(),
+    }))
+}

@@ -1,0 +1,80 @@
+//! The OpenAPI document of the `/api/v1` routes, served at `/api/openapi.json`.
+
+use crate::needs;
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// The OpenAPI description of Kobler's `/api/v1` routes.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Kobler",
+        description = "Matchmaking for universitetskommune partnerships: municipal needs, researchers, overlaps. Errors are JSON `{\"error\": REASON, ...}`."
+    ),
+    paths(
+        needs::list_needs,
+        needs::get_need,
+        needs::create_need,
+        needs::need_matches,
+    ),
+    modifiers(&BearerAuth),
+    tags((name = "needs", description = "Knowledge needs posted by municipal units"))
+)]
+pub struct ApiDoc;
+
+/// Declares the `bearer` scheme the paths' `security` refers to.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API token from `kobler token create --name NAME`",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// `GET /api/openapi.json`.
+pub(crate) async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_v1_route_is_documented() {
+        let doc = ApiDoc::openapi();
+        let paths: Vec<&str> = doc.paths.paths.keys().map(String::as_str).collect();
+        assert_eq!(
+            paths,
+            [
+                "/api/v1/needs",
+                "/api/v1/needs/{id}",
+                "/api/v1/needs/{id}/matches"
+            ]
+        );
+        let needs = &doc.paths.paths["/api/v1/needs"];
+        assert!(needs.get.is_some() && needs.post.is_some());
+    }
+
+    #[test]
+    fn schemas_and_security_are_declared() {
+        let doc = ApiDoc::openapi();
+        let components = doc.components.expect("components");
+        for schema in ["NeedList", "NeedDto", "CreatedNeed", "NeedMatches", "ErrorBody"] {
+            assert!(components.schemas.contains_key(schema), "{schema} missing");
+        }
+        assert!(components.security_schemes.contains_key("bearer"));
+    }
+}
