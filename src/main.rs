@@ -56,6 +56,9 @@ enum Command {
     },
     /// Flag needs that overlap other needs or projects.
     Overlaps {
+        /// Flag pairs scoring at least this (0..1; lower finds more, less surely).
+        #[arg(long, default_value_t = kobler_engine::OVERLAP_THRESHOLD)]
+        threshold: f32,
         /// Print JSON lines.
         #[arg(long)]
         json: bool,
@@ -235,9 +238,12 @@ async fn run(cli: Cli) -> Result<()> {
             let engine = open(&cli.data).await?;
             run_match(&engine, what).await
         }
-        Command::Overlaps { json } => {
+        Command::Overlaps { threshold, json } => {
+            if !(0.0..=1.0).contains(&threshold) {
+                bail!("--threshold must be between 0 and 1");
+            }
             let engine = open(&cli.data).await?;
-            for pair in engine.overlaps().await? {
+            for pair in engine.overlaps(threshold).await? {
                 if json {
                     emit(serde_json::to_value(&pair)?)?;
                 } else {

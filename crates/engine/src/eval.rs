@@ -228,10 +228,11 @@ pub async fn evaluate(dir: &Path, method: Method) -> Result<EvalReport> {
             top: ranking.into_iter().take(3).collect(),
         });
     }
-    let overlaps = match overlap_labels {
+    // The baseline is a matching baseline only; overlaps are Kobler's own.
+    let overlaps = match overlap_labels.filter(|_| method == Method::Kobler) {
         Some(labels) => {
             let flagged: Vec<(String, String)> = engine
-                .overlaps()
+                .overlaps(crate::OVERLAP_THRESHOLD)
                 .await?
                 .into_iter()
                 .map(|p| (p.a, p.b))

@@ -12,7 +12,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 /// Pairs scoring at least this are flagged.
-pub const OVERLAP_THRESHOLD: f32 = 0.30;
+pub const OVERLAP_THRESHOLD: f32 = 0.25;
 /// Candidates retrieved per need.
 const CANDIDATES: usize = 20;
 
@@ -89,8 +89,9 @@ impl Engine {
             .collect())
     }
 
-    /// Every flagged pair over open and matched needs and all projects, best first.
-    pub async fn overlaps(&self) -> Result<Vec<OverlapPair>> {
+    /// Every pair over open and matched needs and all projects scoring at least `threshold`
+    /// ([`OVERLAP_THRESHOLD`] is the calibrated default), best first.
+    pub async fn overlaps(&self, threshold: f32) -> Result<Vec<OverlapPair>> {
         let needs = self.store.list(kobler_core::Kind::Need).await?;
         let mut pairs: HashMap<(String, String), OverlapPair> = HashMap::new();
         for record in needs {
@@ -100,7 +101,7 @@ impl Engine {
             if !considered(&need) {
                 continue;
             }
-            for similar in self.similar_to(&need, OVERLAP_THRESHOLD)? {
+            for similar in self.similar_to(&need, threshold)? {
                 let (a, b) = if similar.kind == DocKind::Need && similar.id < need.id {
                     (similar.id.clone(), need.id.clone())
                 } else {

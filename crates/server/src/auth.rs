@@ -7,9 +7,9 @@
 use crate::AppState;
 use crate::error::ApiError;
 use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use axum::http::HeaderMap;
 use kobler_core::{Need, NeedStatus};
 use kobler_engine::{Role, User};
 
@@ -177,7 +177,10 @@ mod tests {
 
     #[test]
     fn staff_without_unit_do_not_work_on_needs_without_unit() {
-        assert!(!works_on(&user("staff", None), &need(None, NeedStatus::Open)));
+        assert!(!works_on(
+            &user("staff", None),
+            &need(None, NeedStatus::Open)
+        ));
     }
 
     #[test]

@@ -104,6 +104,41 @@ const KNOWN_NEED_FIELDS: [&str; 11] = [
     "type",
 ];
 
+/// The body of `POST /api/v1/needs`: the fields of a `need` feed record. Only documents the
+/// shape: the body is read as plain JSON so that every broken field can be named in one 422.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NewNeed {
+    /// Need id; generated when left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Title.
+    pub title: String,
+    /// What the unit wants to know, and why.
+    pub description: String,
+    /// The municipal unit posting it; staff may leave it out (they post for their own unit),
+    /// coordinators and admins must give it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Focus areas, from the taxonomy.
+    #[schema(example = json!(["oppvekst-og-utdanning"]))]
+    pub focus_areas: Vec<String>,
+    /// Kinds of collaboration wanted, from the taxonomy.
+    #[schema(example = json!(["masteroppgave"]))]
+    pub kinds: Vec<String>,
+    /// Date posted (ISO); today when left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub posted: Option<String>,
+    /// Deadline (ISO), not before the date posted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
+    /// `draft`, `open` (the default), `matched` or `closed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Who to contact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+}
+
 /// One need in a list or search answer.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NeedListItem {

@@ -110,7 +110,8 @@ impl From<CreateNeedError> for ApiError {
         match error {
             CreateNeedError::Forbidden(reason) => Self::forbidden(reason),
             CreateNeedError::Invalid(fields) => {
-                let mut error = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "the need is not valid");
+                let mut error =
+                    Self::new(StatusCode::UNPROCESSABLE_ENTITY, "the need is not valid");
                 error.body.fields = fields
                     .into_iter()
                     .map(|f| FieldErrorItem {
@@ -185,7 +186,8 @@ pub(crate) async fn json_errors(response: Response) -> Response {
         detail: None,
         fields: Vec::new(),
     };
-    let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| br#"{"error":"request failed"}"#.to_vec());
+    let bytes =
+        serde_json::to_vec(&body).unwrap_or_else(|_| br#"{"error":"request failed"}"#.to_vec());
     parts.headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
@@ -212,7 +214,12 @@ mod tests {
             },
         ]));
         assert_eq!(error.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        let fields: Vec<&str> = error.body().fields.iter().map(|f| f.field.as_str()).collect();
+        let fields: Vec<&str> = error
+            .body()
+            .fields
+            .iter()
+            .map(|f| f.field.as_str())
+            .collect();
         assert_eq!(fields, ["title", "focus_areas"]);
     }
 

@@ -18,7 +18,7 @@ mod openapi;
 pub use auth::{MaybeSignedIn, SignedIn};
 pub use dto::{
     CreatedNeed, ErrorBody, EvidenceItem, FieldErrorItem, NeedDto, NeedList, NeedListItem,
-    NeedMatches, SimilarItem, Suggestion,
+    NeedMatches, NewNeed, SimilarItem, Suggestion,
 };
 pub use error::ApiError;
 pub use openapi::ApiDoc;

@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::auth::{MaybeSignedIn, SignedIn, may_see, works_on};
-use crate::dto::{CreatedNeed, ErrorBody, NeedDto, NeedList, NeedListItem, NeedMatches};
+use crate::dto::{CreatedNeed, ErrorBody, NeedDto, NeedList, NeedListItem, NeedMatches, NewNeed};
 use crate::error::ApiError;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
@@ -81,7 +81,12 @@ pub(crate) async fn list_needs(
 
 /// Every non-draft need, by id, one page of them.
 async fn list_all(state: &AppState, offset: usize, limit: usize) -> Result<NeedList, ApiError> {
-    let records = state.engine.store().list(Kind::Need).await.map_err(|e| ApiError::internal(&e))?;
+    let records = state
+        .engine
+        .store()
+        .list(Kind::Need)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
     let mut needs: Vec<Need> = records
         .into_iter()
         .filter_map(|r| match r {
@@ -180,8 +185,8 @@ pub(crate) async fn get_need(
     path = "/api/v1/needs",
     tag = "needs",
     request_body(
-        content = Object,
-        description = "The fields of a `need` feed record (`id` optional, `unit` optional for staff, who post for their own unit)",
+        content = NewNeed,
+        description = "The fields of a `need` feed record; unknown fields are kept",
         content_type = "application/json"
     ),
     responses(

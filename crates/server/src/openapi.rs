@@ -34,9 +34,7 @@ impl Modify for BearerAuth {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .description(Some(
-                        "An API token from `kobler token create --name NAME`",
-                    ))
+                    .description(Some("An API token from `kobler token create --name NAME`"))
                     .build(),
             ),
         );
@@ -72,7 +70,13 @@ mod tests {
     fn schemas_and_security_are_declared() {
         let doc = ApiDoc::openapi();
         let components = doc.components.expect("components");
-        for schema in ["NeedList", "NeedDto", "CreatedNeed", "NeedMatches", "ErrorBody"] {
+        for schema in [
+            "NeedList",
+            "NeedDto",
+            "CreatedNeed",
+            "NeedMatches",
+            "ErrorBody",
+        ] {
             assert!(components.schemas.contains_key(schema), "{schema} missing");
         }
         assert!(components.security_schemes.contains_key("bearer"));

@@ -1,0 +1,453 @@
+//! End-to-end tests of the HTTP API (CONTRACT §4): a real engine in a temporary directory, the
+//! router bound on a loopback port, and a real HTTP client.
+
+use kobler_engine::{Engine, ImportOptions, NoProgress, Role};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// A tiny Trondheim: one kommune, two municipal units, one institute, two researchers, their
+/// works and project, and two open needs.
+const FEED: &str = r#"{"type": "municipality", "id": "5001", "name": "Trondheim"}
+{"type": "unit", "id": "u-oppvekst", "name": "Oppvekst og utdanning", "kind": "municipal", "municipality": "5001"}
+{"type": "unit", "id": "u-miljo", "name": "Miljøenheten", "kind": "municipal", "municipality": "5001"}
+{"type": "unit", "id": "u-ntnu-ipl", "name": "Institutt for pedagogikk og livslang læring", "kind": "academic", "institution": "NTNU"}
+{"type": "researcher", "id": "r-kari", "name": "Kari Nordmann", "units": ["u-ntnu-ipl"], "keywords": ["språkutvikling", "barnehage", "flerspråklige barn"], "bio": "Professor i barnehagepedagogikk. Forsker på språkutvikling og språkmiljø i barnehagen, særlig hos flerspråklige barn."}
+{"type": "researcher", "id": "r-ola", "name": "Ola Hansen", "units": ["u-ntnu-ipl"], "keywords": ["luftkvalitet", "klimatilpasning"], "bio": "Forsker på luftkvalitet, overvann og klimatilpasning i byer."}
+{"type": "work", "id": "w-1", "title": "Språkutvikling hos barn i barnehagen: en studie av språkmiljøet", "abstract": "Vi har observert samtaler mellom ansatte og barn i tolv barnehager og ser hvordan et rikt språkmiljø styrker barnas ordforråd og språkutvikling. Barnehagene som satt av tid til samtaler og høytlesning hadde best resultater.", "year": 2022, "authors": ["r-kari"], "keywords": ["språkutvikling", "barnehage", "språkmiljø"]}
+{"type": "work", "id": "w-2", "title": "Flerspråklige barn og ordforråd i barnehagen", "abstract": "Artikkelen undersøker hvordan flerspråklige barn utvikler ordforråd på norsk i barnehagen, og hvilke tiltak ansatte kan bruke for å styrke språkutviklingen.", "year": 2020, "authors": ["r-kari"], "keywords": ["flerspråklighet", "ordforråd", "barnehage"]}
+{"type": "work", "id": "w-3", "title": "Overvann og klimatilpasning i norske byer", "abstract": "Vi beskriver hvordan kommuner håndterer overvann ved kraftig nedbør, og hvilke løsninger for klimatilpasning som virker.", "year": 2021, "authors": ["r-ola"], "keywords": ["overvann", "klimatilpasning"]}
+{"type": "project", "id": "p-1", "title": "Språkløftet i Trondheims barnehager", "summary": "Prosjektet prøver ut tiltak for bedre språkmiljø og språkutvikling i kommunale barnehager, med kartlegging av ordforråd og kurs for ansatte.", "status": "active", "participants": ["r-kari"], "units": ["u-oppvekst", "u-ntnu-ipl"]}
+{"type": "need", "id": "n-sprak", "title": "Språkutvikling i barnehage", "description": "Kommunen ønsker kunnskap om hvordan barnehagene kan styrke språkutviklingen hos barn, særlig flerspråklige barn, gjennom et bedre språkmiljø og mer samtale i hverdagen. Vi trenger hjelp til å velge og prøve ut tiltak.", "unit": "u-oppvekst", "focus_areas": ["oppvekst-og-utdanning"], "kinds": ["masteroppgave"], "posted": "2026-01-10", "status": "open"}
+{"type": "need", "id": "n-overvann", "title": "Overvann i sentrum", "description": "Miljøenheten vil vite hvordan overvann ved kraftig nedbør kan håndteres bedre i sentrum, og hvilke tiltak for klimatilpasning som gir mest effekt.", "unit": "u-miljo", "focus_areas": ["klima-og-miljo"], "kinds": ["forskningsprosjekt"], "posted": "2026-02-01", "status": "open"}
+"#;
+
+/// A running server over a fresh engine. The directory lives as long as the test.
+struct App {
+    _dir: tempfile::TempDir,
+    engine: Engine,
+    base: String,
+    client: reqwest::Client,
+}
+
+impl App {
+    async fn start() -> App {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let engine = Engine::open(&dir.path().join("data"))
+            .await
+            .expect("engine");
+        let feed = dir.path().join("feed.jsonl");
+        std::fs::write(&feed, FEED).expect("write feed");
+        let report = engine
+            .import(&[feed], &ImportOptions::default(), &mut NoProgress)
+            .await
+            .expect("import");
+        assert!(report.is_clean(), "{report:?}");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let router = kobler_server::router(engine.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        App {
+            _dir: dir,
+            engine,
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+        }
+    }
+
+    /// Adds a user and returns a fresh API token for them.
+    async fn token(
+        &self,
+        name: &str,
+        role: Role,
+        unit: Option<&str>,
+        researcher: Option<&str>,
+    ) -> String {
+        self.engine
+            .add_user(name, role, unit, researcher, "password123")
+            .await
+            .expect("add user");
+        self.engine.create_token(name).await.expect("token")
+    }
+
+    async fn staff_of(&self, unit: &str) -> String {
+        self.token(&format!("staff-{unit}"), Role::Staff, Some(unit), None)
+            .await
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        let mut request = self.client.get(self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        answer(request.send().await.expect("send")).await
+    }
+
+    async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (StatusCode, Value) {
+        let mut request = self.client.post(self.url(path)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        answer(request.send().await.expect("send")).await
+    }
+}
+
+/// Status and JSON body; fails the test when the body is not JSON.
+async fn answer(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().await.expect("body");
+    let body = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{status}: body is not JSON ({e}): {text:?}"));
+    (status, body)
+}
+
+fn ids(items: &Value) -> Vec<&str> {
+    items
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|i| i["id"].as_str().expect("id"))
+        .collect()
+}
+
+fn valid_need() -> Value {
+    json!({
+        "title": "Språkmiljø og språkutvikling i barnehagene",
+        "description": "Barnehagene i kommunen vil styrke språkutviklingen hos barn, også flerspråklige barn, med et bedre språkmiljø og mer samtale. Vi ønsker forskning på hvilke tiltak som virker.",
+        "focus_areas": ["oppvekst-og-utdanning"],
+        "kinds": ["forskningsprosjekt"]
+    })
+}
+
+#[tokio::test]
+async fn healthz_answers_ok() {
+    let app = App::start().await;
+    let response = reqwest::get(app.url("/healthz")).await.expect("send");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.text().await.expect("body"), "ok");
+}
+
+#[tokio::test]
+async fn openapi_lists_the_v1_paths() {
+    let app = App::start().await;
+    let (status, doc) = app.get("/api/openapi.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().expect("version").starts_with('3'));
+    let paths = doc["paths"].as_object().expect("paths");
+    for path in [
+        "/api/v1/needs",
+        "/api/v1/needs/{id}",
+        "/api/v1/needs/{id}/matches",
+    ] {
+        assert!(paths.contains_key(path), "{path} missing from {paths:?}");
+    }
+    assert!(paths["/api/v1/needs"]["post"].is_object());
+}
+
+#[tokio::test]
+async fn search_finds_a_need_by_an_inflected_norwegian_word() {
+    let app = App::start().await;
+    let (status, body) = app.get("/api/v1/needs?q=barnehagene", None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["total"], 1, "{body}");
+    let hit = &body["items"][0];
+    assert_eq!(hit["id"], "n-sprak");
+    assert_eq!(hit["title"], "Språkutvikling i barnehage");
+    assert_eq!(hit["status"], "open");
+    assert!(hit["score"].as_f64().expect("score") > 0.0);
+    assert!(hit["snippet"].is_string() && hit["snippet_html"].is_string());
+    assert_eq!(hit["unit"], "u-oppvekst");
+}
+
+#[tokio::test]
+async fn list_without_query_pages_needs_by_id() {
+    let app = App::start().await;
+    let (status, body) = app.get("/api/v1/needs", None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["total"], 2);
+    assert_eq!(ids(&body["items"]), ["n-overvann", "n-sprak"]);
+    assert_eq!(body["items"][0]["focus_areas"], json!(["klima-og-miljo"]));
+    let (_, page) = app.get("/api/v1/needs?offset=1&limit=1", None).await;
+    assert_eq!(page["total"], 2);
+    assert_eq!(ids(&page["items"]), ["n-sprak"]);
+}
+
+#[tokio::test]
+async fn odd_queries_and_parameters_never_yield_5xx() {
+    let app = App::start().await;
+    for path in [
+        "/api/v1/needs?q=%22unclosed",
+        "/api/v1/needs?q=title:",
+        "/api/v1/needs?q=AND%20OR%20NOT",
+        "/api/v1/needs?q=*",
+        "/api/v1/needs?q=[a%20TO",
+        "/api/v1/needs?q=%F0%9F%A6%80",
+        "/api/v1/needs?q=barnehage&limit=0",
+        "/api/v1/needs?q=barnehage&limit=100000",
+        "/api/v1/needs?offset=999999999999",
+        "/api/v1/needs?limit=-1",
+        "/api/v1/needs/%2e%2e",
+        "/api/v1/needs/%FF",
+    ] {
+        let (status, body) = app.get(path, None).await;
+        assert!(!status.is_server_error(), "{path}: {status} {body}");
+        if !status.is_success() {
+            assert!(body["error"].is_string(), "{path}: {body}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn get_unknown_need_is_404_json() {
+    let app = App::start().await;
+    let (status, body) = app.get("/api/v1/needs/no-such-need", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body, json!({"error": "unknown need \"no-such-need\""}));
+}
+
+#[tokio::test]
+async fn unknown_route_is_404_json() {
+    let app = App::start().await;
+    let (status, body) = app.get("/api/v2/nothing", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body["error"].is_string());
+}
+
+#[tokio::test]
+async fn post_without_credentials_is_401() {
+    let app = App::start().await;
+    let (status, body) = app.post("/api/v1/needs", None, &valid_need()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "sign-in required");
+    let (status, body) = app
+        .post("/api/v1/needs", Some("kob_not-a-real-token"), &valid_need())
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "sign-in required");
+}
+
+#[tokio::test]
+async fn post_by_staff_for_another_unit_is_403() {
+    let app = App::start().await;
+    let token = app.staff_of("u-miljo").await;
+    let mut need = valid_need();
+    need["unit"] = json!("u-oppvekst");
+    let (status, body) = app.post("/api/v1/needs", Some(&token), &need).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body["error"].is_string());
+}
+
+#[tokio::test]
+async fn post_by_researcher_is_403() {
+    let app = App::start().await;
+    let token = app
+        .token("kari", Role::Researcher, None, Some("r-kari"))
+        .await;
+    let (status, body) = app.post("/api/v1/needs", Some(&token), &valid_need()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+}
+
+#[tokio::test]
+async fn post_with_missing_title_and_unknown_focus_area_is_422_naming_both() {
+    let app = App::start().await;
+    let token = app.staff_of("u-oppvekst").await;
+    let mut need = valid_need();
+    need.as_object_mut().expect("object").remove("title");
+    need["focus_areas"] = json!(["romfart"]);
+    let (status, body) = app.post("/api/v1/needs", Some(&token), &need).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"], "the need is not valid");
+    let fields: Vec<&str> = body["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| {
+            assert!(f["reason"].is_string(), "{f}");
+            f["field"].as_str().expect("field")
+        })
+        .collect();
+    assert!(fields.contains(&"title"), "{body}");
+    assert!(fields.contains(&"focus_areas"), "{body}");
+}
+
+#[tokio::test]
+async fn post_valid_is_201_with_the_stored_need_and_similar_needs_then_get_finds_it() {
+    let app = App::start().await;
+    let token = app.staff_of("u-oppvekst").await;
+    let (status, body) = app.post("/api/v1/needs", Some(&token), &valid_need()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let need = &body["need"];
+    let id = need["id"].as_str().expect("generated id");
+    assert!(!id.is_empty());
+    assert_eq!(need["title"], valid_need()["title"]);
+    assert_eq!(need["unit"], "u-oppvekst", "staff post for their own unit");
+    assert_eq!(need["status"], "open");
+    assert!(need["posted"].is_string());
+    let similar = body["similar"].as_array().expect("similar");
+    assert!(
+        similar
+            .iter()
+            .any(|s| s["id"] == "n-sprak" && s["kind"] == "need"),
+        "{body}"
+    );
+    assert!(
+        similar.iter().all(|s| s["id"] != id),
+        "not similar to itself"
+    );
+
+    let (status, stored) = app.get(&format!("/api/v1/needs/{id}"), None).await;
+    assert_eq!(status, StatusCode::OK, "{stored}");
+    assert_eq!(&stored, need);
+
+    // The same id again is a conflict, not a second need.
+    let mut again = valid_need();
+    again["id"] = json!(id);
+    let (status, body) = app.post("/api/v1/needs", Some(&token), &again).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+}
+
+#[tokio::test]
+async fn drafts_are_hidden_from_anonymous_callers_and_lists() {
+    let app = App::start().await;
+    let token = app.staff_of("u-oppvekst").await;
+    let mut draft = valid_need();
+    draft["id"] = json!("n-draft");
+    draft["status"] = json!("draft");
+    let (status, body) = app.post("/api/v1/needs", Some(&token), &draft).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let (status, _) = app.get("/api/v1/needs/n-draft", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = app.get("/api/v1/needs/n-draft", Some(&token)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "draft");
+
+    let (_, list) = app.get("/api/v1/needs?limit=100", Some(&token)).await;
+    assert!(!ids(&list["items"]).contains(&"n-draft"), "{list}");
+    let (_, hits) = app.get("/api/v1/needs?q=barnehagene", Some(&token)).await;
+    assert!(!ids(&hits["items"]).contains(&"n-draft"), "{hits}");
+}
+
+#[tokio::test]
+async fn matches_need_credentials() {
+    let app = App::start().await;
+    let (status, body) = app.get("/api/v1/needs/n-sprak/matches", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "sign-in required");
+}
+
+#[tokio::test]
+async fn researcher_token_on_matches_is_403() {
+    let app = App::start().await;
+    let token = app
+        .token("kari", Role::Researcher, None, Some("r-kari"))
+        .await;
+    let (status, body) = app.get("/api/v1/needs/n-sprak/matches", Some(&token)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body["error"].is_string());
+}
+
+#[tokio::test]
+async fn staff_of_another_unit_on_matches_is_403() {
+    let app = App::start().await;
+    let token = app.staff_of("u-miljo").await;
+    let (status, body) = app.get("/api/v1/needs/n-sprak/matches", Some(&token)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+}
+
+#[tokio::test]
+async fn staff_of_the_unit_gets_matches_with_evidence() {
+    let app = App::start().await;
+    let token = app.staff_of("u-oppvekst").await;
+    let (status, body) = app
+        .get("/api/v1/needs/n-sprak/matches?top=5", Some(&token))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["need"], "n-sprak");
+    let suggestions = body["suggestions"].as_array().expect("suggestions");
+    assert!(suggestions.len() <= 5);
+    let best = &suggestions[0];
+    assert_eq!(best["researcher"], "r-kari", "{body}");
+    assert_eq!(best["name"], "Kari Nordmann");
+    let evidence = best["evidence"].as_array().expect("evidence");
+    assert!(!evidence.is_empty(), "{body}");
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e["id"] == "w-1" && e["kind"] == "work"),
+        "{body}"
+    );
+
+    let (status, _) = app
+        .get("/api/v1/needs/no-such-need/matches", Some(&token))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn coordinator_gets_matches_for_any_unit() {
+    let app = App::start().await;
+    let token = app.token("kim", Role::Coordinator, None, None).await;
+    let (status, body) = app
+        .get("/api/v1/needs/n-overvann/matches", Some(&token))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["suggestions"][0]["researcher"], "r-ola", "{body}");
+}
+
+#[tokio::test]
+async fn malformed_json_body_is_4xx_json_never_5xx() {
+    let app = App::start().await;
+    let token = app.staff_of("u-oppvekst").await;
+    let bodies: [(&str, &str); 6] = [
+        ("application/json", "{\"title\": "),
+        ("application/json", "not json at all"),
+        ("application/json", ""),
+        ("application/json", "[1, 2, 3]"),
+        ("application/json", "\"just a string\""),
+        ("text/plain", "{\"title\": \"x\"}"),
+    ];
+    for (content_type, body) in bodies {
+        let response = app
+            .client
+            .post(app.url("/api/v1/needs"))
+            .bearer_auth(&token)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("send");
+        let (status, answer) = answer(response).await;
+        assert!(status.is_client_error(), "{body:?}: {status} {answer}");
+        assert!(answer["error"].is_string(), "{body:?}: {answer}");
+    }
+    // Fields of the wrong JSON type are named, too.
+    let (status, answer) = app
+        .post(
+            "/api/v1/needs",
+            Some(&token),
+            &json!({"title": 42, "description": ["x"], "deadline": "soon"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+}
+
+#[tokio::test]
+async fn posted_need_is_stored_and_searchable_at_once() {
+    let app = App::start().await;
+    let token = app.staff_of("u-oppvekst").await;
+    let (status, body) = app.post("/api/v1/needs", Some(&token), &valid_need()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["need"]["id"].as_str().expect("id").to_string();
+    let stored = app.engine.need(&id).await.expect("engine").expect("stored");
+    assert_eq!(stored.unit.as_deref(), Some("u-oppvekst"));
+    let (_, hits) = app
+        .get("/api/v1/needs?q=spr%C3%A5kmilj%C3%B8et", None)
+        .await;
+    assert!(ids(&hits["items"]).contains(&id.as_str()), "{hits}");
+}
