@@ -6,15 +6,26 @@ use kobler_engine::{Engine, ImportOptions, NoProgress, Role};
 
 const FILES: &[(&str, &str)] = &[
     ("units.jsonl", include_str!("../fixtures/demo/units.jsonl")),
-    ("researchers.jsonl", include_str!("../fixtures/demo/researchers.jsonl")),
+    (
+        "researchers.jsonl",
+        include_str!("../fixtures/demo/researchers.jsonl"),
+    ),
     ("works.jsonl", include_str!("../fixtures/demo/works.jsonl")),
-    ("projects.jsonl", include_str!("../fixtures/demo/projects.jsonl")),
+    (
+        "projects.jsonl",
+        include_str!("../fixtures/demo/projects.jsonl"),
+    ),
     ("needs.jsonl", include_str!("../fixtures/demo/needs.jsonl")),
 ];
 
 /// Demo accounts: (name, role, unit, researcher). They share one password, printed at start.
 const ACCOUNTS: &[(&str, Role, Option<&str>, Option<&str>)] = &[
-    ("hjemmetjenesten", Role::Staff, Some("demo-u-trd-hjemme"), None),
+    (
+        "hjemmetjenesten",
+        Role::Staff,
+        Some("demo-u-trd-hjemme"),
+        None,
+    ),
     ("forsker", Role::Researcher, None, Some("demo-r04")),
     ("koordinator", Role::Coordinator, None, None),
     ("admin", Role::Admin, None, None),
@@ -33,16 +44,32 @@ pub async fn load(engine: &Engine) -> Result<()> {
     }
     let dir = tempfile::tempdir().context("cannot make a temporary directory for the demo data")?;
     for (name, text) in FILES {
-        std::fs::write(dir.path().join(name), text).with_context(|| format!("cannot write demo file {name}"))?;
+        std::fs::write(dir.path().join(name), text)
+            .with_context(|| format!("cannot write demo file {name}"))?;
     }
-    let report = engine.import(&[dir.path().to_path_buf()], &ImportOptions::default(), &mut NoProgress).await?;
-    anyhow::ensure!(report.is_clean(), "the demo data does not import cleanly: {:?}", report.rejected);
+    let report = engine
+        .import(
+            &[dir.path().to_path_buf()],
+            &ImportOptions::default(),
+            &mut NoProgress,
+        )
+        .await?;
+    anyhow::ensure!(
+        report.is_clean(),
+        "the demo data does not import cleanly: {:?}",
+        report.rejected
+    );
     eprintln!("kobler: loaded the demo data ({} records)", report.inserted);
     eprintln!("kobler: demo accounts (password {PASSWORD:?}) and API tokens:");
     for (name, role, unit, researcher) in ACCOUNTS {
-        engine.add_user(name, *role, *unit, *researcher, PASSWORD).await?;
+        engine
+            .add_user(name, *role, *unit, *researcher, PASSWORD)
+            .await?;
         let token = engine.create_token(name).await?;
-        eprintln!("  {name:<16} {:<12} Authorization: Bearer {token}", role.as_str());
+        eprintln!(
+            "  {name:<16} {:<12} Authorization: Bearer {token}",
+            role.as_str()
+        );
     }
     Ok(())
 }

@@ -170,7 +170,11 @@ enum TokenCommand {
 
 fn main() {
     let cli = Cli::parse();
-    let default_level = if matches!(cli.command, Command::Serve { .. }) { "info" } else { "warn" };
+    let default_level = if matches!(cli.command, Command::Serve { .. }) {
+        "info"
+    } else {
+        "warn"
+    };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -178,7 +182,10 @@ fn main() {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
         )
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("kobler: cannot start the async runtime: {e}");
@@ -194,7 +201,16 @@ fn main() {
 }
 
 async fn open(data: &Path) -> Result<Engine> {
-    Engine::open(data).await.with_context(|| format!("cannot open the data directory {}", data.display()))
+    Engine::open(data)
+        .await
+        .with_context(|| format!("cannot open the data directory {}", data.display()))
+}
+
+/// Opens the data directory for work that reads only the store.
+async fn open_store(data: &Path) -> Result<Engine> {
+    Engine::open_without_catch_up(data)
+        .await
+        .with_context(|| format!("cannot open the data directory {}", data.display()))
 }
 
 /// Writes a line to stdout, ending quietly when the reader has gone (e.g. `| head`).
@@ -208,14 +224,22 @@ fn emit(line: impl std::fmt::Display) -> Result<()> {
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Import { paths, format, batch_size, json } => {
-            let engine = open(&cli.data).await?;
+        Command::Import {
+            paths,
+            format,
+            batch_size,
+            json,
+        } => {
+            let engine = open_store(&cli.data).await?;
             import(&engine, &paths, format, batch_size, json).await
         }
         Command::Reindex => {
-            let engine = open(&cli.data).await?;
+            let engine = open_store(&cli.data).await?;
             let read = engine.reindex().await?;
-            eprintln!("kobler: reindexed {read} records ({} documents)", engine.indexed_documents());
+            eprintln!(
+                "kobler: reindexed {read} records ({} documents)",
+                engine.indexed_documents()
+            );
             Ok(())
         }
         Command::Search { query, out } => {
@@ -223,10 +247,19 @@ async fn run(cli: Cli) -> Result<()> {
             let (total, hits) = engine.search_needs(&query, 0, out.top)?;
             for (rank, hit) in hits.iter().enumerate() {
                 if out.json {
-                    emit(json!({"rank": rank + 1, "need": hit.id, "score": hit.score, "title": hit.title,
-                                "status": hit.status, "snippet": hit.snippet}))?;
+                    emit(
+                        json!({"rank": rank + 1, "need": hit.id, "score": hit.score, "title": hit.title,
+                                "status": hit.status, "snippet": hit.snippet}),
+                    )?;
                 } else {
-                    emit(format!("{:>3}. {:<14} {:>7.3}  {}\n     {}", rank + 1, hit.id, hit.score, hit.title, hit.snippet))?;
+                    emit(format!(
+                        "{:>3}. {:<14} {:>7.3}  {}\n     {}",
+                        rank + 1,
+                        hit.id,
+                        hit.score,
+                        hit.title,
+                        hit.snippet
+                    ))?;
                 }
             }
             if !out.json {
@@ -247,13 +280,20 @@ async fn run(cli: Cli) -> Result<()> {
                 if json {
                     emit(serde_json::to_value(&pair)?)?;
                 } else {
-                    emit(format!("{:.2}  {} ~ {} ({:?})  {}", pair.score, pair.a, pair.b, pair.b_kind, pair.shared_terms.join(", ")))?;
+                    emit(format!(
+                        "{:.2}  {} ~ {} ({:?})  {}",
+                        pair.score,
+                        pair.a,
+                        pair.b,
+                        pair.b_kind,
+                        pair.shared_terms.join(", ")
+                    ))?;
                 }
             }
             Ok(())
         }
         Command::Stats { json } => {
-            let engine = open(&cli.data).await?;
+            let engine = open_store(&cli.data).await?;
             let counts = engine.stats().await?;
             if json {
                 emit(serde_json::to_value(&counts)?)?;
@@ -272,23 +312,53 @@ async fn run(cli: Cli) -> Result<()> {
             kobler_server::serve(engine, addr).await?;
             Ok(())
         }
-        Command::User { what: UserCommand::Add { name, role, unit, researcher } } => {
+        Command::User {
+            what:
+                UserCommand::Add {
+                    name,
+                    role,
+                    unit,
+                    researcher,
+                },
+        } => {
             let role: Role = role.parse().map_err(anyhow::Error::msg)?;
             let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password).context("cannot read the password from stdin")?;
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("cannot read the password from stdin")?;
             let password = password.trim_end_matches(['\n', '\r']);
-            let engine = open(&cli.data).await?;
-            let user = engine.add_user(&name, role, unit.as_deref(), researcher.as_deref(), password).await?;
+            let engine = open_store(&cli.data).await?;
+            let user = engine
+                .add_user(
+                    &name,
+                    role,
+                    unit.as_deref(),
+                    researcher.as_deref(),
+                    password,
+                )
+                .await?;
             eprintln!("kobler: added {} ({})", user.name, user.role);
             Ok(())
         }
-        Command::Token { what: TokenCommand::Create { name } } => {
-            let engine = open(&cli.data).await?;
+        Command::Token {
+            what: TokenCommand::Create { name },
+        } => {
+            let engine = open_store(&cli.data).await?;
             emit(engine.create_token(&name).await?)
         }
-        Command::Eval { dir, baseline, json } => {
-            let method = if baseline { Method::Baseline } else { Method::Kobler };
-            let report = evaluate(&dir, method).await.with_context(|| format!("cannot evaluate {}", dir.display()))?;
+        Command::Eval {
+            dir,
+            baseline,
+            json,
+        } => {
+            let method = if baseline {
+                Method::Baseline
+            } else {
+                Method::Kobler
+            };
+            let report = evaluate(&dir, method)
+                .await
+                .with_context(|| format!("cannot evaluate {}", dir.display()))?;
             if json {
                 emit(serde_json::to_string_pretty(&report)?)
             } else {
@@ -304,11 +374,26 @@ async fn run_match(engine: &Engine, what: MatchCommand) -> Result<()> {
             for matched in engine.match_needs(&needs, out.top).await? {
                 for (rank, s) in matched.suggestions.iter().enumerate() {
                     if out.json {
-                        emit(json!({"need": matched.need, "rank": rank + 1, "researcher": s.researcher,
-                                    "score": s.score, "name": s.name, "evidence": s.evidence}))?;
+                        emit(
+                            json!({"need": matched.need, "rank": rank + 1, "researcher": s.researcher,
+                                    "score": s.score, "name": s.name, "evidence": s.evidence}),
+                        )?;
                     } else {
-                        let why: Vec<&str> = s.evidence.iter().map(|e| e.title.as_str()).take(2).collect();
-                        emit(format!("{} {:>2}. {:<12} {:>7.3}  {}  [{}]", matched.need, rank + 1, s.researcher, s.score, s.name, why.join(" | ")))?;
+                        let why: Vec<&str> = s
+                            .evidence
+                            .iter()
+                            .map(|e| e.title.as_str())
+                            .take(2)
+                            .collect();
+                        emit(format!(
+                            "{} {:>2}. {:<12} {:>7.3}  {}  [{}]",
+                            matched.need,
+                            rank + 1,
+                            s.researcher,
+                            s.score,
+                            s.name,
+                            why.join(" | ")
+                        ))?;
                     }
                 }
             }
@@ -317,11 +402,20 @@ async fn run_match(engine: &Engine, what: MatchCommand) -> Result<()> {
             for matched in engine.match_departments(&units, out.top).await? {
                 for (rank, s) in matched.suggestions.iter().enumerate() {
                     if out.json {
-                        emit(json!({"unit": matched.unit, "rank": rank + 1, "researcher": s.researcher,
+                        emit(
+                            json!({"unit": matched.unit, "rank": rank + 1, "researcher": s.researcher,
                                     "score": s.score, "name": s.name, "needs": s.needs,
-                                    "shared_projects": s.shared_projects}))?;
+                                    "shared_projects": s.shared_projects}),
+                        )?;
                     } else {
-                        emit(format!("{} {:>2}. {:<12} {:>6.3}  {}", matched.unit, rank + 1, s.researcher, s.score, s.name))?;
+                        emit(format!(
+                            "{} {:>2}. {:<12} {:>6.3}  {}",
+                            matched.unit,
+                            rank + 1,
+                            s.researcher,
+                            s.score,
+                            s.name
+                        ))?;
                     }
                 }
             }
@@ -330,10 +424,19 @@ async fn run_match(engine: &Engine, what: MatchCommand) -> Result<()> {
             for matched in engine.match_researchers(&researchers, out.top).await? {
                 for (rank, n) in matched.needs.iter().enumerate() {
                     if out.json {
-                        emit(json!({"researcher": matched.researcher, "rank": rank + 1, "need": n.need,
-                                    "score": n.score, "title": n.title, "matched_terms": n.matched_terms}))?;
+                        emit(
+                            json!({"researcher": matched.researcher, "rank": rank + 1, "need": n.need,
+                                    "score": n.score, "title": n.title, "matched_terms": n.matched_terms}),
+                        )?;
                     } else {
-                        emit(format!("{} {:>2}. {:<14} {:>7.3}  {}", matched.researcher, rank + 1, n.need, n.score, n.title))?;
+                        emit(format!(
+                            "{} {:>2}. {:<14} {:>7.3}  {}",
+                            matched.researcher,
+                            rank + 1,
+                            n.need,
+                            n.score,
+                            n.title
+                        ))?;
                     }
                 }
             }
@@ -358,12 +461,21 @@ impl ImportObserver for Progress {
     }
 }
 
-async fn import(engine: &Engine, paths: &[PathBuf], format: Option<kobler_engine::FeedFormat>, batch_size: usize, json: bool) -> Result<()> {
+async fn import(
+    engine: &Engine,
+    paths: &[PathBuf],
+    format: Option<kobler_engine::FeedFormat>,
+    batch_size: usize,
+    json: bool,
+) -> Result<()> {
     if batch_size == 0 {
         bail!("--batch-size must be at least 1");
     }
-    let bar = indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr());
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} {wide_bar} {bytes}/{total_bytes} {eta}") {
+    let bar =
+        indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{msg} {wide_bar} {bytes}/{total_bytes} {eta}")
+    {
         bar.set_style(style);
     }
     let mut progress = Progress { bar };
@@ -377,7 +489,11 @@ async fn import(engine: &Engine, paths: &[PathBuf], format: Option<kobler_engine
     if json {
         emit(serde_json::to_value(&report)?)?;
     } else {
-        let per_kind: Vec<String> = report.records.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        let per_kind: Vec<String> = report
+            .records
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect();
         eprintln!(
             "kobler: read {records} records from {} files ({}); {} new, {} changed, {} unchanged; {} lines rejected, {} unresolved references",
             report.files,
@@ -390,20 +506,32 @@ async fn import(engine: &Engine, paths: &[PathBuf], format: Option<kobler_engine
         );
     }
     if !report.rejected.is_empty() {
-        bail!("{} lines were rejected (the rest was imported)", report.rejected.len());
+        bail!(
+            "{} lines were rejected (the rest was imported)",
+            report.rejected.len()
+        );
     }
     if !report.unresolved.is_empty() {
-        bail!("{} references to unknown ids (the records were imported)", report.unresolved.len());
+        bail!(
+            "{} references to unknown ids (the records were imported)",
+            report.unresolved.len()
+        );
     }
     Ok(())
 }
 
 fn print_eval(report: &EvalReport) -> Result<()> {
     let row = |label: &str, f: &kobler_engine::eval::MatchingFigures| {
-        format!("{label:<10}{:>6}{:>10.3}{:>8.3}{:>8.3}{:>10.3}", f.needs, f.ndcg_at_10, f.map, f.p_at_5, f.p_at_1_grade_3)
+        format!(
+            "{label:<10}{:>6}{:>10.3}{:>8.3}{:>8.3}{:>10.3}",
+            f.needs, f.ndcg_at_10, f.map, f.p_at_5, f.p_at_1_grade_3
+        )
     };
     emit(format!("matching ({:?})", report.method).to_lowercase())?;
-    emit(format!("{:<10}{:>6}{:>10}{:>8}{:>8}{:>10}", "needs", "n", "nDCG@10", "MAP", "P@5", "P@1(g3)"))?;
+    emit(format!(
+        "{:<10}{:>6}{:>10}{:>8}{:>8}{:>10}",
+        "needs", "n", "nDCG@10", "MAP", "P@5", "P@1(g3)"
+    ))?;
     emit(row("all", &report.matching))?;
     for (lang, figures) in &report.by_language {
         emit(row(lang.code(), figures))?;
@@ -415,7 +543,10 @@ fn print_eval(report: &EvalReport) -> Result<()> {
         ))?;
     }
     if !report.import_problems.is_empty() {
-        eprintln!("kobler: {} lines of the set did not import cleanly:", report.import_problems.len());
+        eprintln!(
+            "kobler: {} lines of the set did not import cleanly:",
+            report.import_problems.len()
+        );
         for problem in &report.import_problems {
             eprintln!("  {problem}");
         }

@@ -204,11 +204,11 @@ impl Checker<'_> {
     }
 
     fn one_of(&mut self, field: &str, allowed: &[&str]) {
-        if let Some(Value::String(s)) = self.object.get(field) {
-            if !allowed.contains(&s.as_str()) {
-                let reason = format!("must be one of {}, not {s:?}", allowed.join(", "));
-                self.fail(field, reason);
-            }
+        if let Some(Value::String(s)) = self.object.get(field)
+            && !allowed.contains(&s.as_str())
+        {
+            let reason = format!("must be one of {}, not {s:?}", allowed.join(", "));
+            self.fail(field, reason);
         }
     }
 
@@ -252,14 +252,11 @@ impl Checker<'_> {
     fn optional_date(&mut self, field: &str) {
         match self.present(field) {
             None => {}
-            Some(Value::String(s)) => {
-                if !is_iso_date(&s) {
-                    self.fail(
-                        field,
-                        format!("must be an ISO date (YYYY-MM-DD), not {s:?}"),
-                    );
-                }
-            }
+            Some(Value::String(s)) if is_iso_date(&s) => {}
+            Some(Value::String(s)) => self.fail(
+                field,
+                format!("must be an ISO date (YYYY-MM-DD), not {s:?}"),
+            ),
             Some(other) => self.fail(
                 field,
                 format!("must be an ISO date string, not {}", json_type(&other)),

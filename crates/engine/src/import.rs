@@ -134,7 +134,7 @@ impl Engine {
         }
         self.store_batch(&mut batch, &mut report, observer).await?;
         report.unresolved = self.unresolved(&files, referrals).await?;
-        report.indexed = self.catch_up().await?;
+        report.indexed = self.catch_up_unless_busy().await?;
         Ok(report)
     }
 

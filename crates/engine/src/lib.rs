@@ -51,6 +51,14 @@ impl Engine {
     /// Opens the store and index in `data_dir` (creating both when missing) and brings the
     /// index up to date with the store.
     pub async fn open(data_dir: &Path) -> Result<Engine> {
+        let engine = Engine::open_without_catch_up(data_dir).await?;
+        engine.catch_up_unless_busy().await?;
+        Ok(engine)
+    }
+
+    /// Opens the store and index without catching the index up: for work that reads only the
+    /// store (counts, accounts), which must not wait for a long rebuild.
+    pub async fn open_without_catch_up(data_dir: &Path) -> Result<Engine> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
             EngineError::Io(format!(
                 "cannot create data directory {}: {e}",
@@ -60,24 +68,27 @@ impl Engine {
         let store = Store::open(data_dir).await?;
         let (index, state) = SearchIndex::open(&data_dir.join("index"))?;
         if state == IndexState::Fresh {
-            tracing::info!("index is new or was built differently; rebuilding it from the store");
+            tracing::info!("index is new or was built differently; it is rebuilt from the store");
         }
-        let engine = Engine {
+        Ok(Engine {
             store,
             index: Arc::new(index),
             data_dir: data_dir.to_path_buf(),
-        };
-        match engine.catch_up().await {
-            Ok(_) => {}
-            // Another process (a running server, say) is writing the index: read it as it is.
+        })
+    }
+
+    /// Catches the index up, unless another process (a running server, an import) is writing
+    /// it: then the index is read as it is, and whoever writes it catches it up.
+    pub async fn catch_up_unless_busy(&self) -> Result<u64> {
+        match self.catch_up().await {
             Err(EngineError::Search(kobler_search::SearchError::Locked)) => {
                 tracing::warn!(
-                    "index is being written by another kobler process; it may lag the store"
+                    "the index is being written by another kobler process; it may lag the store"
                 );
+                Ok(0)
             }
-            Err(e) => return Err(e),
+            other => other,
         }
-        Ok(engine)
     }
 
     /// The data directory.

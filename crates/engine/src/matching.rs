@@ -327,7 +327,7 @@ impl Engine {
                 _ => None,
             })
             .collect();
-        works.sort_by(|a, b| b.0.cmp(&a.0));
+        works.sort_by_key(|w| std::cmp::Reverse(w.0));
         parts.extend(works.into_iter().take(PROFILE_WORKS).map(|(_, text)| text));
         let project_ids = self
             .store

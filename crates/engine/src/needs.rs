@@ -70,7 +70,7 @@ impl Engine {
                 _ => {}
             }
         }
-        let generated_id = !object.get("id").is_some_and(|v| !v.is_null());
+        let generated_id = object.get("id").is_none_or(|v| v.is_null());
         if generated_id {
             object.insert("id".into(), Value::String(format!("need-{}", hex_id())));
         }
@@ -86,57 +86,72 @@ impl Engine {
             Ok(Record::Need(need)) => Some(need),
             _ => None,
         };
-        if let Some(need) = &need {
-            for area in need
-                .focus_areas
-                .iter()
-                .filter(|a| !FOCUS_AREAS.contains(&a.as_str()))
+        // The vocabulary and the unit are checked on the body itself, not only on a need that
+        // parsed, so that one answer names every broken field (a missing title, say, and an
+        // unknown focus area).
+        let strings = |field: &str| -> Vec<String> {
+            value
+                .get(field)
+                .and_then(Value::as_array)
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        for area in strings("focus_areas")
+            .iter()
+            .filter(|a| !FOCUS_AREAS.contains(&a.as_str()))
+        {
+            errors.push(field_error(
+                "focus_areas",
+                format!(
+                    "unknown focus area {area:?} (known: {})",
+                    FOCUS_AREAS.join(", ")
+                ),
+            ));
+        }
+        for kind in strings("kinds")
+            .iter()
+            .filter(|k| !COLLABORATION_KINDS.contains(&k.as_str()))
+        {
+            errors.push(field_error(
+                "kinds",
+                format!(
+                    "unknown kind {kind:?} (known: {})",
+                    COLLABORATION_KINDS.join(", ")
+                ),
+            ));
+        }
+        match value.get("unit") {
+            None | Some(Value::Null) => errors.push(field_error(
+                "unit",
+                "is required (the municipal unit that posts the need)",
+            )),
+            Some(Value::String(unit)) => match self
+                .store
+                .get(Kind::Unit, unit)
+                .await
+                .map_err(EngineError::from)?
             {
-                errors.push(field_error(
-                    "focus_areas",
-                    format!(
-                        "unknown focus area {area:?} (known: {})",
-                        FOCUS_AREAS.join(", ")
-                    ),
-                ));
-            }
-            for kind in need
-                .kinds
-                .iter()
-                .filter(|k| !COLLABORATION_KINDS.contains(&k.as_str()))
-            {
-                errors.push(field_error(
-                    "kinds",
-                    format!(
-                        "unknown kind {kind:?} (known: {})",
-                        COLLABORATION_KINDS.join(", ")
-                    ),
-                ));
-            }
-            match &need.unit {
-                None => errors.push(field_error(
+                Some(Record::Unit(u)) if u.kind == UnitKind::Municipal => {}
+                Some(_) => errors.push(field_error(
                     "unit",
-                    "is required (the municipal unit that posts the need)",
+                    format!("{unit:?} is not a municipal unit"),
                 )),
-                Some(unit) => match self
-                    .store
-                    .get(Kind::Unit, unit)
-                    .await
-                    .map_err(EngineError::from)?
-                {
-                    Some(Record::Unit(u)) if u.kind == UnitKind::Municipal => {}
-                    Some(_) => errors.push(field_error(
-                        "unit",
-                        format!("{unit:?} is not a municipal unit"),
-                    )),
-                    None => errors.push(field_error("unit", format!("unknown unit {unit:?}"))),
-                },
-            }
-            if let (Some(posted), Some(deadline)) = (&need.posted, &need.deadline) {
-                if deadline < posted {
-                    errors.push(field_error("deadline", "is before the date posted"));
-                }
-            }
+                None => errors.push(field_error("unit", format!("unknown unit {unit:?}"))),
+            },
+            // Another JSON type was already reported by the parser.
+            Some(_) => {}
+        }
+        if let Some(need) = &need
+            && let (Some(posted), Some(deadline)) = (&need.posted, &need.deadline)
+            && deadline < posted
+        {
+            errors.push(field_error("deadline", "is before the date posted"));
         }
         let Some(need) = need.filter(|_| errors.is_empty()) else {
             return Err(CreateNeedError::Invalid(errors));

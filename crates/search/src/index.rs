@@ -366,7 +366,7 @@ impl SearchIndex {
                 }
                 let mut body = w.abstract_text.clone().unwrap_or_default();
                 if !w.keywords.is_empty() {
-                    body.push_str("\n");
+                    body.push('\n');
                     body.push_str(&w.keywords.join(", "));
                 }
                 (w.title.clone(), body, w.language.as_deref())
@@ -625,25 +625,37 @@ impl SearchIndex {
         Ok((total, hits))
     }
 
-    /// The words of `text` (as written there) whose analysed form also occurs in `other`,
-    /// in any language group: the vocabulary two texts share, for explanations.
+    /// The words of `text` (as written there) whose analysed form also occurs in `other`: the
+    /// vocabulary two texts share, for explanations. Each text is analysed by its own language's
+    /// group (stop words and stemming as indexed), and each word is given once.
     pub fn shared_words(&self, text: &str, other: &str) -> Vec<String> {
+        let mut groups: Vec<&str> = [detect_language(text), detect_language(other)]
+            .into_iter()
+            .map(|lang| self.definition.group_of(lang))
+            .collect();
+        groups.dedup();
         let theirs = self.analyse(other);
         let mut seen = HashSet::new();
         let mut words = Vec::new();
-        for (group, analyzer) in &self.analyzers {
-            let Some(their_terms) = theirs.get(group) else {
+        for group in groups {
+            let (Some(analyzer), Some(their_terms)) =
+                (self.analyzers.get(group), theirs.get(group))
+            else {
                 continue;
             };
             let mut analyzer = analyzer.clone();
             let mut stream = analyzer.token_stream(text);
             while stream.advance() {
                 let token = stream.token();
-                if their_terms.contains_key(&token.text) && seen.insert(token.text.clone()) {
-                    let surface = text
-                        .get(token.offset_from..token.offset_to)
-                        .unwrap_or(&token.text);
-                    words.push(surface.to_lowercase());
+                if !their_terms.contains_key(&token.text) {
+                    continue;
+                }
+                let surface = text
+                    .get(token.offset_from..token.offset_to)
+                    .unwrap_or(&token.text)
+                    .to_lowercase();
+                if seen.insert(surface.clone()) {
+                    words.push(surface);
                 }
             }
         }

@@ -386,7 +386,7 @@ mod tests {
         let changed = record(json!({"type": "researcher", "id": "r1", "name": "Kari Nordmann"}));
         assert_eq!(
             store
-                .upsert_batch(&[changed.clone()])
+                .upsert_batch(std::slice::from_ref(&changed))
                 .await
                 .unwrap()
                 .updated,
