@@ -122,7 +122,7 @@ fn a_killed_import_leaves_only_whole_batches() {
     let dir = tempfile::tempdir().unwrap();
     let feed = dir.path().join("big.jsonl");
     let mut file = std::io::BufWriter::new(std::fs::File::create(&feed).unwrap());
-    let total = 400_000;
+    let total = 150_000;
     for i in 0..total {
         writeln!(
             file,
