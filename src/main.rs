@@ -95,6 +95,10 @@ enum Command {
         /// Evaluate the plain BM25 profile baseline instead of Kobler's matcher.
         #[arg(long)]
         baseline: bool,
+        /// Turn parts of the matcher off, to measure what each earns (comma-separated:
+        /// thesaurus, compounds, spelling, projects, profiles, recency).
+        #[arg(long, value_delimiter = ',')]
+        without: Vec<String>,
         /// Print the full report as JSON.
         #[arg(long)]
         json: bool,
@@ -349,6 +353,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Eval {
             dir,
             baseline,
+            without,
             json,
         } => {
             let method = if baseline {
@@ -356,7 +361,8 @@ async fn run(cli: Cli) -> Result<()> {
             } else {
                 Method::Kobler
             };
-            let report = evaluate(&dir, method)
+            let options = kobler_engine::eval::options_without(&without)?;
+            let report = evaluate(&dir, method, options)
                 .await
                 .with_context(|| format!("cannot evaluate {}", dir.display()))?;
             if json {

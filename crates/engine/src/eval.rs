@@ -1,7 +1,7 @@
 //! `kobler eval`: import a labelled set into a temporary store and measure matching and overlap
 //! quality against its judgments (CONTRACT §2; definitions in docs/evaluation.md).
 
-use crate::{Engine, EngineError, ImportOptions, NoProgress, Result};
+use crate::{Engine, EngineError, EngineOptions, ImportOptions, NoProgress, Result};
 use kobler_core::{Kind, Lang, Record, detect_language};
 use kobler_matcher::metrics::{
     OverlapQuality, average_precision, ndcg_at, overlap_quality, precision_at,
@@ -13,6 +13,38 @@ use std::path::Path;
 
 /// How deep each ranking goes (MAP reads the whole ranking).
 const RANKING_DEPTH: usize = 100;
+
+/// The parts of the matcher that `--without` can turn off, for ablations.
+pub const PARTS: &[&str] = &[
+    "thesaurus",
+    "compounds",
+    "spelling",
+    "projects",
+    "profiles",
+    "recency",
+];
+
+/// Options with the named parts turned off; an unknown name is an error naming the known ones.
+pub fn options_without(parts: &[String]) -> Result<EngineOptions> {
+    let mut options = EngineOptions::default();
+    for part in parts {
+        match part.as_str() {
+            "thesaurus" => options.index.thesaurus = false,
+            "compounds" => options.index.split_compounds = false,
+            "spelling" => options.index.normalise_spelling = false,
+            "projects" => options.projects = false,
+            "profiles" => options.profiles = false,
+            "recency" => options.recency = false,
+            other => {
+                return Err(EngineError::Invalid(format!(
+                    "unknown part {other:?} (known: {})",
+                    PARTS.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(options)
+}
 
 /// Which matcher to evaluate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -167,12 +199,12 @@ fn summarise(rows: &[(f64, f64, f64, f64)]) -> MatchingFigures {
 }
 
 /// Evaluates a labelled set in `dir` with a fresh temporary store and index.
-pub async fn evaluate(dir: &Path, method: Method) -> Result<EvalReport> {
+pub async fn evaluate(dir: &Path, method: Method, options: EngineOptions) -> Result<EvalReport> {
     let judgments = read_judgments(dir)?;
     let overlap_labels = read_overlap_labels(dir)?;
     let temp = tempfile::tempdir()
         .map_err(|e| EngineError::Io(format!("cannot make a temporary directory: {e}")))?;
-    let engine = Engine::open(temp.path()).await?;
+    let engine = Engine::open_with(temp.path(), options).await?;
     let imported = engine
         .import(
             &[dir.to_path_buf()],

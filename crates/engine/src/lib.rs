@@ -27,6 +27,7 @@ pub use kobler_search::NeedHit;
 pub use kobler_store::User;
 
 use kobler_core::{Kind, Record};
+pub use kobler_search::IndexOptions;
 use kobler_search::{IndexState, SearchIndex};
 use kobler_store::Store;
 use std::collections::BTreeMap;
@@ -39,19 +40,53 @@ const CATCH_UP_PAGE: i64 = 5_000;
 /// that is interrupted resumes near where it stopped.
 const CATCH_UP_COMMIT_EVERY: usize = 100_000;
 
+/// File name of a partnership's own thesaurus in the data directory (added to the built-in one).
+pub const EXTRA_THESAURUS_FILE: &str = "thesaurus.toml";
+
+/// How the engine matches. Everything is on by default; `kobler eval --without` turns parts off
+/// to measure what each earns.
+#[derive(Clone, Debug)]
+pub struct EngineOptions {
+    /// Index and query options (thesaurus, compounds, spelling).
+    pub index: IndexOptions,
+    /// Count projects as evidence.
+    pub projects: bool,
+    /// Count researchers' own keywords and bios as evidence.
+    pub profiles: bool,
+    /// Weigh recent works more.
+    pub recency: bool,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            index: IndexOptions::default(),
+            projects: true,
+            profiles: true,
+            recency: true,
+        }
+    }
+}
+
 /// Kobler over one data directory. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Engine {
     store: Store,
     index: Arc<SearchIndex>,
     data_dir: PathBuf,
+    options: EngineOptions,
 }
 
 impl Engine {
     /// Opens the store and index in `data_dir` (creating both when missing) and brings the
     /// index up to date with the store.
     pub async fn open(data_dir: &Path) -> Result<Engine> {
-        let engine = Engine::open_without_catch_up(data_dir).await?;
+        Engine::open_with(data_dir, EngineOptions::default()).await
+    }
+
+    /// [`Engine::open`] with options.
+    pub async fn open_with(data_dir: &Path, options: EngineOptions) -> Result<Engine> {
+        let engine = Engine::open_without_catch_up_with(data_dir, options).await?;
         engine.catch_up_unless_busy().await?;
         Ok(engine)
     }
@@ -59,6 +94,13 @@ impl Engine {
     /// Opens the store and index without catching the index up: for work that reads only the
     /// store (counts, accounts), which must not wait for a long rebuild.
     pub async fn open_without_catch_up(data_dir: &Path) -> Result<Engine> {
+        Engine::open_without_catch_up_with(data_dir, EngineOptions::default()).await
+    }
+
+    async fn open_without_catch_up_with(
+        data_dir: &Path,
+        mut options: EngineOptions,
+    ) -> Result<Engine> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
             EngineError::Io(format!(
                 "cannot create data directory {}: {e}",
@@ -66,7 +108,12 @@ impl Engine {
             ))
         })?;
         let store = Store::open(data_dir).await?;
-        let (index, state) = SearchIndex::open(&data_dir.join("index"))?;
+        let extra = data_dir.join(EXTRA_THESAURUS_FILE);
+        if options.index.extra_thesaurus.is_none() && extra.exists() {
+            options.index.extra_thesaurus = Some(extra);
+        }
+        let (index, state) =
+            SearchIndex::open_with(&data_dir.join("index"), options.index.clone())?;
         if state == IndexState::Fresh {
             tracing::info!("index is new or was built differently; it is rebuilt from the store");
         }
@@ -74,6 +121,7 @@ impl Engine {
             store,
             index: Arc::new(index),
             data_dir: data_dir.to_path_buf(),
+            options,
         })
     }
 

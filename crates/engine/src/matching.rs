@@ -114,10 +114,27 @@ fn to_evidence(hit: Hit) -> Option<Evidence> {
 
 impl Engine {
     fn params(&self) -> AggregationParams {
+        let defaults = AggregationParams::default();
         AggregationParams {
             current_year: dates::this_year(),
-            ..AggregationParams::default()
+            recency_floor: if self.options.recency {
+                defaults.recency_floor
+            } else {
+                1.0
+            },
+            ..defaults
         }
+    }
+
+    fn evidence_kinds(&self) -> Vec<DocKind> {
+        let mut kinds = vec![DocKind::Work];
+        if self.options.projects {
+            kinds.push(DocKind::Project);
+        }
+        if self.options.profiles {
+            kinds.push(DocKind::Profile);
+        }
+        kinds
     }
 
     /// The open needs with these ids, or every open need when `ids` is empty. Unknown ids are
@@ -151,7 +168,7 @@ impl Engine {
     pub async fn match_need(&self, need: &Need, top: usize) -> Result<Vec<ResearcherSuggestion>> {
         let text = need_text(need);
         let filter = RetrieveFilter {
-            kinds: vec![DocKind::Work, DocKind::Project, DocKind::Profile],
+            kinds: self.evidence_kinds(),
             status: None,
         };
         let hits = self.index.retrieve(&text, &filter, EVIDENCE_DEPTH)?;

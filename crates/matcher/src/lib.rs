@@ -5,6 +5,7 @@
 //! index; this crate turns it into ranked, explained suggestions.
 
 pub mod aggregate;
+pub mod assign;
 pub mod metrics;
 
 pub use aggregate::{AggregationParams, Evidence, EvidenceKind, Suggestion, aggregate};

@@ -1,8 +1,10 @@
 //! The index definition, read from `index/analysis.toml` (compiled in).
 
+use crate::normalise::{SPELLING_PAIRS_TSV, SpellingNormaliser, parse_spelling_pairs};
 use kobler_core::Lang;
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
     StopWordFilter, TextAnalyzer,
@@ -28,6 +30,12 @@ pub struct AnalyzerGroup {
     /// Fold accented letters to ASCII.
     #[serde(default)]
     pub ascii_folding: bool,
+    /// Write nynorsk forms the bokmål way first (pairs from `index/nb_nn.tsv`).
+    #[serde(default)]
+    pub normalise_spelling: bool,
+    /// Split compound words of queries into parts that the index knows.
+    #[serde(default)]
+    pub split_compounds: bool,
 }
 
 /// The whole index definition.
@@ -37,6 +45,9 @@ pub struct IndexDefinition {
     pub version: u32,
     /// Analyser groups by name; the name becomes part of the field names (`body_no`).
     pub groups: BTreeMap<String, AnalyzerGroup>,
+    /// nynorsk → bokmål spelling pairs, from `index/nb_nn.tsv`.
+    #[serde(skip)]
+    pub spelling: Arc<HashMap<String, String>>,
 }
 
 /// Why the index definition cannot be used.
@@ -58,7 +69,9 @@ impl IndexDefinition {
 
     /// Parses and checks a definition.
     pub fn parse(text: &str) -> Result<IndexDefinition, DefinitionError> {
-        let definition: IndexDefinition = toml::from_str(text)?;
+        let mut definition: IndexDefinition = toml::from_str(text)?;
+        definition.spelling =
+            Arc::new(parse_spelling_pairs(SPELLING_PAIRS_TSV).map_err(DefinitionError::Invalid)?);
         for lang in ["nb", "nn", "en", "other"] {
             let owners = definition
                 .groups
@@ -95,11 +108,26 @@ impl IndexDefinition {
     pub fn fingerprint(&self) -> String {
         // FNV-1a over the source text: stable across builds and platforms.
         let mut hash: u64 = 0xcbf29ce484222325;
-        for byte in DEFINITION_TOML.bytes() {
+        // The parsed groups (with options applied) and the spelling pairs decide the terms.
+        let groups = format!("{:?}", self.groups);
+        for byte in groups.bytes().chain(SPELLING_PAIRS_TSV.bytes()) {
             hash ^= u64::from(byte);
             hash = hash.wrapping_mul(0x100000001b3);
         }
         format!("v{}-{hash:016x}", self.version)
+    }
+
+    /// The analyser that only splits, lower-cases and normalises spelling: words as written,
+    /// for compound splitting.
+    pub fn surface_analyzer(&self, group: &AnalyzerGroup) -> TextAnalyzer {
+        let mut builder = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+            .dynamic();
+        if group.normalise_spelling {
+            builder = builder.filter_dynamic(SpellingNormaliser::new(self.spelling.clone()));
+        }
+        builder.build()
     }
 
     /// Builds the tantivy analyser of one group.
@@ -108,6 +136,9 @@ impl IndexDefinition {
             .filter(RemoveLongFilter::limit(40))
             .filter(LowerCaser)
             .dynamic();
+        if group.normalise_spelling {
+            builder = builder.filter_dynamic(SpellingNormaliser::new(self.spelling.clone()));
+        }
         if let Some(filter) = group
             .stopwords
             .as_deref()

@@ -1,13 +1,14 @@
 //! The tantivy index itself: schema, feeding, querying.
 
 use crate::definition::{DefinitionError, IndexDefinition};
+use crate::thesaurus::{CompiledThesaurus, THESAURUS_TOML, analyse_positions, parse_thesaurus};
 use kobler_core::{Lang, NeedStatus, Record, detect_language};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, QueryParser, TermQuery};
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
@@ -23,6 +24,16 @@ const WRITER_MEMORY: usize = 100_000_000;
 const TITLE_BOOST: f32 = 1.6;
 /// At most this many distinct terms per analyser group make up a query from a long text.
 const MAX_QUERY_TERMS: usize = 160;
+/// Default weight of thesaurus expansions (see [`IndexOptions`]).
+const EXPANSION_WEIGHT: f32 = 0.7;
+/// Default weight of compound parts (see [`IndexOptions`]).
+const COMPOUND_PART_WEIGHT: f32 = 0.4;
+/// A compound is split only into parts that this many documents use.
+const MIN_PART_DOC_FREQ: u64 = 2;
+/// Words shorter than this are not split.
+const MIN_COMPOUND_CHARS: usize = 9;
+/// Neither part of a split may be shorter than this.
+const MIN_PART_CHARS: usize = 4;
 
 /// What can go wrong in the index.
 #[derive(Debug, thiserror::Error)]
@@ -142,6 +153,37 @@ pub struct NeedHit {
     pub snippet_html: String,
 }
 
+/// What the index does beyond plain per-language BM25; everything is on by default, and
+/// `kobler eval --without` turns parts off to measure what each earns.
+#[derive(Debug, Clone)]
+pub struct IndexOptions {
+    /// Expand queries with the bilingual thesaurus.
+    pub thesaurus: bool,
+    /// A thesaurus file whose concepts are added to the compiled-in ones.
+    pub extra_thesaurus: Option<std::path::PathBuf>,
+    /// Split Norwegian query compounds into parts the index knows.
+    pub split_compounds: bool,
+    /// Write nynorsk forms the bokmål way (changes the index: it is rebuilt when toggled).
+    pub normalise_spelling: bool,
+    /// Weight of a thesaurus term relative to a term of the query itself.
+    pub expansion_weight: f32,
+    /// Weight of a compound's part relative to a term of the query itself.
+    pub compound_part_weight: f32,
+}
+
+impl Default for IndexOptions {
+    fn default() -> Self {
+        IndexOptions {
+            thesaurus: true,
+            extra_thesaurus: None,
+            split_compounds: true,
+            normalise_spelling: true,
+            expansion_weight: EXPANSION_WEIGHT,
+            compound_part_weight: COMPOUND_PART_WEIGHT,
+        }
+    }
+}
+
 /// Which documents a retrieval may return.
 #[derive(Debug, Clone, Default)]
 pub struct RetrieveFilter {
@@ -173,6 +215,9 @@ pub struct SearchIndex {
     fields: Fields,
     definition: IndexDefinition,
     analyzers: BTreeMap<String, TextAnalyzer>,
+    surface: BTreeMap<String, TextAnalyzer>,
+    thesaurus: CompiledThesaurus,
+    options: IndexOptions,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -228,7 +273,16 @@ impl SearchIndex {
     /// Opens the index in `dir`, creating it when missing. An index built under another
     /// definition (or schema) is discarded: the store is the truth, and it can be rebuilt.
     pub fn open(dir: &Path) -> Result<(SearchIndex, IndexState)> {
-        let definition = IndexDefinition::builtin()?;
+        SearchIndex::open_with(dir, IndexOptions::default())
+    }
+
+    /// [`SearchIndex::open`] with options.
+    pub fn open_with(dir: &Path, options: IndexOptions) -> Result<(SearchIndex, IndexState)> {
+        let mut definition = IndexDefinition::builtin()?;
+        for group in definition.groups.values_mut() {
+            group.normalise_spelling &= options.normalise_spelling;
+            group.split_compounds &= options.split_compounds;
+        }
         let fingerprint = full_fingerprint(&definition);
         let (schema, fields) = build_schema(&definition);
         let io_error = |source| SearchError::Io {
@@ -270,6 +324,36 @@ impl SearchIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
+        let surface = definition
+            .groups
+            .iter()
+            .map(|(name, group)| (name.clone(), definition.surface_analyzer(group)))
+            .collect();
+        let thesaurus = if options.thesaurus {
+            let mut entries = parse_thesaurus(THESAURUS_TOML, "index/thesaurus.toml")
+                .map_err(DefinitionError::Invalid)?;
+            if let Some(path) = &options.extra_thesaurus {
+                let text = std::fs::read_to_string(path).map_err(|source| SearchError::Io {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                entries.extend(
+                    parse_thesaurus(&text, &path.display().to_string())
+                        .map_err(DefinitionError::Invalid)?,
+                );
+            }
+            let by_name: HashMap<String, TextAnalyzer> = analyzers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            CompiledThesaurus::compile(
+                &entries,
+                |code| definition.group_of(Lang::from_code(code)).to_string(),
+                &by_name,
+            )
+        } else {
+            CompiledThesaurus::default()
+        };
         let search = SearchIndex {
             index,
             reader,
@@ -277,6 +361,9 @@ impl SearchIndex {
             fields,
             definition,
             analyzers,
+            surface,
+            thesaurus,
+            options,
         };
         Ok((search, state))
     }
@@ -439,28 +526,66 @@ impl SearchIndex {
     }
 
     /// A query for documents about the same things as `text`: every analysed term of the text
-    /// in every group's title and body fields, weighted by how often the text uses it.
+    /// in every group's title and body fields, weighted by how often the text uses it; the parts
+    /// of its compounds; and the other-language terms of the thesaurus concepts it uses.
     fn text_query(&self, text: &str) -> Option<Box<dyn Query>> {
+        let searcher = self.reader.searcher();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (group, terms) in self.analyse(text) {
-            let Some(&(title, body)) = self.fields.text.get(&group) else {
+        let mut sequences: HashMap<String, Vec<String>> = HashMap::new();
+        let mut own_terms: HashMap<String, HashSet<String>> = HashMap::new();
+        for (group, analyzer) in &self.analyzers {
+            let Some(&(title, body)) = self.fields.text.get(group) else {
                 continue;
             };
-            let mut terms: Vec<(String, u32)> = terms.into_iter().collect();
-            terms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            terms.truncate(MAX_QUERY_TERMS);
-            for (term, count) in terms {
-                let weight = 1.0 + 0.5 * (count as f32).ln();
-                for (field, boost) in [(title, TITLE_BOOST * weight), (body, weight)] {
-                    let query = TermQuery::new(
-                        Term::from_field_text(field, &term),
-                        IndexRecordOption::WithFreqs,
-                    );
-                    clauses.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(Box::new(query), boost)),
-                    ));
+            let sequence: Vec<String> = analyse_positions(analyzer, text)
+                .into_iter()
+                .map(|(_, t)| t)
+                .collect();
+            let mut weights: HashMap<String, f32> = HashMap::new();
+            for term in &sequence {
+                *weights.entry(term.clone()).or_default() += 1.0;
+            }
+            let split = self
+                .definition
+                .groups
+                .get(group)
+                .is_some_and(|g| g.split_compounds);
+            if split {
+                for part in self.compound_parts(group, text, &searcher) {
+                    if !weights.contains_key(&part) {
+                        *weights.entry(part).or_default() += self.options.compound_part_weight;
+                    }
                 }
+            }
+            own_terms.insert(group.clone(), weights.keys().cloned().collect());
+            let mut weights: Vec<(String, f32)> = weights.into_iter().collect();
+            weights.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            weights.truncate(MAX_QUERY_TERMS);
+            for (term, count) in weights {
+                // Repeats count, but less and less: 1 + ln(n)/2 for n ≥ 1, the part weight below.
+                let weight = if count >= 1.0 {
+                    1.0 + 0.5 * count.ln()
+                } else {
+                    count
+                };
+                push_term_clauses(&mut clauses, title, body, &[(0, term)], weight);
+            }
+            sequences.insert(group.clone(), sequence);
+        }
+        for hit in self.thesaurus.find(&sequences) {
+            let weight = self.options.expansion_weight * (1.0 + 0.5 * (hit.count as f32).ln());
+            for term in hit.terms {
+                let Some(&(title, body)) = self.fields.text.get(&term.group) else {
+                    continue;
+                };
+                if let [(_, single)] = term.terms.as_slice()
+                    && own_terms
+                        .get(&term.group)
+                        .is_some_and(|own| own.contains(single))
+                {
+                    continue;
+                }
+                push_term_clauses(&mut clauses, title, body, &term.terms, weight);
             }
         }
         if clauses.is_empty() {
@@ -468,6 +593,74 @@ impl SearchIndex {
         } else {
             Some(Box::new(BooleanQuery::new(clauses)))
         }
+    }
+
+    /// Analysed parts of the long words of `text` that split into two words the index knows
+    /// (with an optional linking `s` or `e`): "velferdsteknologi" → velferd, teknologi.
+    fn compound_parts(&self, group: &str, text: &str, searcher: &tantivy::Searcher) -> Vec<String> {
+        let (Some(surface), Some(analyzer), Some(&(_, body))) = (
+            self.surface.get(group),
+            self.analyzers.get(group),
+            self.fields.text.get(group),
+        ) else {
+            return Vec::new();
+        };
+        let stem = |word: &str| -> Option<String> {
+            match analyse_positions(analyzer, word).as_slice() {
+                [(_, term)] => Some(term.clone()),
+                _ => None,
+            }
+        };
+        let doc_freq = |term: &str| {
+            searcher
+                .doc_freq(&Term::from_field_text(body, term))
+                .unwrap_or(0)
+        };
+        let mut words: Vec<String> = analyse_positions(surface, text)
+            .into_iter()
+            .map(|(_, w)| w)
+            .collect();
+        words.sort();
+        words.dedup();
+        let mut parts = Vec::new();
+        for word in words
+            .iter()
+            .filter(|w| w.chars().count() >= MIN_COMPOUND_CHARS)
+        {
+            let mut best: Option<(u64, String, String)> = None;
+            let boundaries: Vec<usize> = word.char_indices().map(|(i, _)| i).collect();
+            // Every cut that leaves at least MIN_PART_CHARS characters on both sides.
+            let chars = boundaries.len();
+            for &cut in boundaries
+                .iter()
+                .take(chars + 1 - MIN_PART_CHARS)
+                .skip(MIN_PART_CHARS)
+            {
+                let (left, right) = word.split_at(cut);
+                let Some(right) = stem(right) else { continue };
+                let right_df = doc_freq(&right);
+                if right_df < MIN_PART_DOC_FREQ {
+                    continue;
+                }
+                let lefts = [Some(left), left.strip_suffix('s'), left.strip_suffix('e')];
+                for left in lefts
+                    .into_iter()
+                    .flatten()
+                    .filter(|l| l.chars().count() >= MIN_PART_CHARS - 1)
+                {
+                    let Some(left) = stem(left) else { continue };
+                    let support = doc_freq(&left).min(right_df);
+                    if support >= MIN_PART_DOC_FREQ && best.as_ref().is_none_or(|b| support > b.0) {
+                        best = Some((support, left, right.clone()));
+                    }
+                }
+            }
+            if let Some((_, left, right)) = best {
+                parts.push(left);
+                parts.push(right);
+            }
+        }
+        parts
     }
 
     fn filtered(&self, query: Box<dyn Query>, filter: &RetrieveFilter) -> Box<dyn Query> {
@@ -668,6 +861,32 @@ impl SearchIndex {
             .into_values()
             .flat_map(|t| t.into_keys())
             .collect()
+    }
+}
+
+/// Adds a term (one analysed term) or a phrase (several, with relative positions) as Should
+/// clauses on a title and a body field.
+fn push_term_clauses(
+    clauses: &mut Vec<(Occur, Box<dyn Query>)>,
+    title: Field,
+    body: Field,
+    terms: &[(usize, String)],
+    weight: f32,
+) {
+    for (field, boost) in [(title, TITLE_BOOST * weight), (body, weight)] {
+        let query: Box<dyn Query> = match terms {
+            [(_, term)] => Box::new(TermQuery::new(
+                Term::from_field_text(field, term),
+                IndexRecordOption::WithFreqs,
+            )),
+            _ => Box::new(PhraseQuery::new_with_offset(
+                terms
+                    .iter()
+                    .map(|(pos, term)| (*pos, Term::from_field_text(field, term)))
+                    .collect(),
+            )),
+        };
+        clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
     }
 }
 

@@ -11,7 +11,11 @@
 mod baseline;
 mod definition;
 mod index;
+mod normalise;
+pub mod thesaurus;
 
 pub use baseline::ProfileBaseline;
 pub use definition::{AnalyzerGroup, DefinitionError, IndexDefinition};
-pub use index::{DocKind, Hit, IndexState, NeedHit, RetrieveFilter, SearchError, SearchIndex};
+pub use index::{
+    DocKind, Hit, IndexOptions, IndexState, NeedHit, RetrieveFilter, SearchError, SearchIndex,
+};
