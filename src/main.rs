@@ -122,6 +122,13 @@ enum MatchCommand {
         /// A need id (repeatable).
         #[arg(long = "need")]
         needs: Vec<String>,
+        /// Suggest no researcher for more than this many needs in this run.
+        #[arg(long)]
+        max_per_researcher: Option<usize>,
+        /// Spread by the assignment that maximises the total fit under the cap (min-cost flow)
+        /// instead of best-pair-first; the cap defaults to 3.
+        #[arg(long)]
+        assign: bool,
         #[command(flatten)]
         out: TopJson,
     },
@@ -376,8 +383,22 @@ async fn run(cli: Cli) -> Result<()> {
 
 async fn run_match(engine: &Engine, what: MatchCommand) -> Result<()> {
     match what {
-        MatchCommand::Needs { needs, out } => {
-            for matched in engine.match_needs(&needs, out.top).await? {
+        MatchCommand::Needs {
+            needs,
+            max_per_researcher,
+            assign,
+            out,
+        } => {
+            let matches = match (max_per_researcher, assign) {
+                (Some(0), _) => bail!("--max-per-researcher must be at least 1"),
+                (None, false) => engine.match_needs(&needs, out.top).await?,
+                (cap, global) => {
+                    engine
+                        .match_needs_spread(&needs, out.top, cap.unwrap_or(3), global)
+                        .await?
+                }
+            };
+            for matched in matches {
                 for (rank, s) in matched.suggestions.iter().enumerate() {
                     if out.json {
                         emit(

@@ -347,3 +347,35 @@ fn eval_reports_matching_and_overlap_figures() {
         "{text}"
     );
 }
+
+#[test]
+fn spreading_caps_how_often_a_researcher_is_suggested() {
+    let dir = demo_store();
+    let count_max = |rows: &[Value]| {
+        let mut counts = std::collections::HashMap::new();
+        for row in rows {
+            *counts
+                .entry(row["researcher"].as_str().unwrap().to_string())
+                .or_insert(0) += 1;
+        }
+        counts.into_values().max().unwrap_or(0)
+    };
+    let free = json_lines(&ok(dir.path(), &["match", "needs", "--top", "3", "--json"]));
+    assert!(
+        count_max(&free) > 1,
+        "without a cap some researcher fits several needs"
+    );
+    for extra in [
+        &["--max-per-researcher", "1"][..],
+        &["--max-per-researcher", "1", "--assign"][..],
+    ] {
+        let mut args = vec!["match", "needs", "--top", "3", "--json"];
+        args.extend_from_slice(extra);
+        let capped = json_lines(&ok(dir.path(), &args));
+        assert_eq!(count_max(&capped), 1, "{extra:?}");
+        assert!(
+            capped.len() > free.len() / 2,
+            "the cap spreads suggestions rather than dropping them"
+        );
+    }
+}

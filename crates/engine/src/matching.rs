@@ -5,6 +5,7 @@
 
 use crate::{Engine, Result, dates};
 use kobler_core::{Kind, Need, NeedStatus, Record};
+use kobler_matcher::assign::{Candidate, Caps, assign, greedy_capped};
 use kobler_matcher::{AggregationParams, Evidence, EvidenceKind, aggregate};
 use kobler_search::{DocKind, Hit, RetrieveFilter};
 use serde::Serialize;
@@ -109,6 +110,7 @@ fn to_evidence(hit: Hit) -> Option<Evidence> {
         score: hit.score,
         people: hit.people,
         matched_terms: Vec::new(),
+        bridged_terms: Vec::new(),
     })
 }
 
@@ -199,6 +201,7 @@ impl Engine {
                 };
                 if let Some(doc_text) = texts.get(&(doc_kind, item.id.clone())) {
                     item.matched_terms = self.index.shared_words(doc_text, &text);
+                    item.bridged_terms = self.index.bridged_terms(&text, doc_text);
                 }
             }
             out.push(ResearcherSuggestion {
@@ -238,6 +241,66 @@ impl Engine {
             });
         }
         Ok(out)
+    }
+
+    /// Matches needs like [`Engine::match_needs`], then spreads the suggestions so that no
+    /// researcher is suggested for more than `max_per_researcher` needs in this run: greedily
+    /// (best pairs first), or with `global` by the assignment that maximises the total fit
+    /// (min-cost flow). Each need's scores are divided by its best score first, so that every
+    /// need counts alike whatever the length of its text.
+    pub async fn match_needs_spread(
+        &self,
+        ids: &[String],
+        top: usize,
+        max_per_researcher: usize,
+        global: bool,
+    ) -> Result<Vec<NeedMatch>> {
+        let depth = (top * 3).max(top + 20);
+        let full = self.match_needs(ids, depth).await?;
+        let mut candidates = Vec::new();
+        let mut by_pair: HashMap<(String, String), ResearcherSuggestion> = HashMap::new();
+        for matched in &full {
+            let best = matched
+                .suggestions
+                .first()
+                .map_or(1.0, |s| s.score.max(f32::EPSILON));
+            for s in &matched.suggestions {
+                candidates.push(Candidate {
+                    need: matched.need.clone(),
+                    researcher: s.researcher.clone(),
+                    score: s.score / best,
+                });
+                by_pair.insert((matched.need.clone(), s.researcher.clone()), s.clone());
+            }
+        }
+        let caps = Caps {
+            per_need: top,
+            per_researcher: max_per_researcher,
+        };
+        let mut chosen = if global {
+            assign(&candidates, caps)
+        } else {
+            greedy_capped(&candidates, caps)
+        };
+        Ok(full
+            .into_iter()
+            .map(|matched| {
+                let picked = chosen.remove(&matched.need).unwrap_or_default();
+                let mut suggestions: Vec<ResearcherSuggestion> = picked
+                    .into_iter()
+                    .filter_map(|c| by_pair.remove(&(c.need, c.researcher)))
+                    .collect();
+                suggestions.sort_by(|a, b| {
+                    b.score
+                        .total_cmp(&a.score)
+                        .then_with(|| a.researcher.cmp(&b.researcher))
+                });
+                NeedMatch {
+                    need: matched.need,
+                    suggestions,
+                }
+            })
+            .collect())
     }
 
     /// Researcher–department pairings: each researcher's fit to the department's open needs

@@ -37,6 +37,10 @@ pub struct Evidence {
     /// Words the document shares with the need (filled in for the evidence shown).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub matched_terms: Vec<String>,
+    /// Concepts the document shares with the need in other words or another language, as
+    /// `"need's word ↔ document's word"` (filled in for the evidence shown).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bridged_terms: Vec<String>,
 }
 
 /// A suggested researcher with the evidence behind the score.
@@ -168,6 +172,7 @@ mod tests {
             score,
             people: people.iter().map(|p| p.to_string()).collect(),
             matched_terms: Vec::new(),
+            bridged_terms: Vec::new(),
         }
     }
 

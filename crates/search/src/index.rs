@@ -855,6 +855,38 @@ impl SearchIndex {
         words
     }
 
+    /// The thesaurus concepts two texts share under different words — the bridge across
+    /// languages and vocabularies — as `"word in text ↔ word in other"`.
+    pub fn bridged_terms(&self, text: &str, other: &str) -> Vec<String> {
+        let sequences = |t: &str| -> HashMap<String, Vec<String>> {
+            self.analyzers
+                .iter()
+                .map(|(group, analyzer)| {
+                    (
+                        group.clone(),
+                        analyse_positions(analyzer, t)
+                            .into_iter()
+                            .map(|(_, term)| term)
+                            .collect(),
+                    )
+                })
+                .collect()
+        };
+        let theirs = self.thesaurus.find(&sequences(other));
+        let mut out = Vec::new();
+        for mine in self.thesaurus.find(&sequences(text)) {
+            let Some(their) = theirs.iter().find(|h| std::ptr::eq(h.terms, mine.terms)) else {
+                continue;
+            };
+            if let (Some(a), Some(b)) = (mine.found.first(), their.found.first())
+                && a != b
+            {
+                out.push(format!("{a} ↔ {b}"));
+            }
+        }
+        out
+    }
+
     /// The distinct analysed terms of a text, over all groups (for overlap checks).
     pub fn terms(&self, text: &str) -> HashSet<String> {
         self.analyse(text)

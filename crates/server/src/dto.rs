@@ -296,6 +296,9 @@ pub struct EvidenceItem {
     pub score: f32,
     /// Words it shares with the need.
     pub matched_terms: Vec<String>,
+    /// Concepts it shares with the need in other words or another language
+    /// (`"need's word ↔ its word"`).
+    pub bridged_terms: Vec<String>,
 }
 
 impl From<Evidence> for EvidenceItem {
@@ -312,6 +315,7 @@ impl From<Evidence> for EvidenceItem {
             year: e.year,
             score: e.score,
             matched_terms: e.matched_terms,
+            bridged_terms: e.bridged_terms,
         }
     }
 }
