@@ -1054,6 +1054,90 @@ mod tests {
         assert_eq!(index.num_docs(), 1);
     }
 
+    fn work(id: &str, title: &str, abstract_text: &str) -> Record {
+        parse_record(&json!({"type": "work", "id": id, "title": title, "abstract": abstract_text, "authors": ["r1"]}))
+            .expect("valid work")
+    }
+
+    #[test]
+    fn a_norwegian_need_finds_english_work_through_the_thesaurus() {
+        let (_dir, index) = index_with(&[
+            work(
+                "w1",
+                "Reablement for community-dwelling older adults",
+                "A trial of reablement in home care services.",
+            ),
+            work(
+                "w2",
+                "Traffic sensors in smart cities",
+                "LoRaWAN sensors count cars and bicycles.",
+            ),
+        ]);
+        let need = "Hverdagsmestring for hjemmeboende eldre i hjemmetjenesten";
+        let filter = RetrieveFilter {
+            kinds: vec![DocKind::Work],
+            status: None,
+        };
+        let hits = index.retrieve(need, &filter, 10).unwrap();
+        assert_eq!(hits.first().map(|h| h.id.as_str()), Some("w1"), "{hits:?}");
+        let bridges = index.bridged_terms(need, &format!("{}\n{}", hits[0].title, hits[0].body));
+        assert!(
+            bridges.iter().any(|b| b.starts_with("hverdagsmestring ↔")),
+            "{bridges:?}"
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let options = IndexOptions {
+            thesaurus: false,
+            ..IndexOptions::default()
+        };
+        let (plain, _) = SearchIndex::open_with(dir.path(), options).unwrap();
+        plain
+            .index_records(&[work(
+                "w1",
+                "Reablement for community-dwelling older adults",
+                "A trial of reablement.",
+            )])
+            .unwrap();
+        plain.commit(1).unwrap();
+        assert!(
+            plain.retrieve(need, &filter, 10).unwrap().is_empty(),
+            "without the thesaurus there is no bridge"
+        );
+    }
+
+    #[test]
+    fn nynorsk_and_bokmal_forms_meet() {
+        let (_dir, index) = index_with(&[need(
+            "n1",
+            "Tjenester i hjemmet",
+            "Hvordan kan tjenestene forebygge ensomhet?",
+        )]);
+        let (total, _) = index.search_needs("tenestene førebygging", 0, 10).unwrap();
+        assert_eq!(total, 1);
+    }
+
+    #[test]
+    fn query_compounds_are_split_into_known_parts() {
+        let (_dir, index) = index_with(&[
+            need("n1", "Teknologi i omsorgen", "Ny teknologi for eldre."),
+            need(
+                "n2",
+                "Teknologi og velferd",
+                "Velferd og teknologi i kommunen.",
+            ),
+            need("n3", "Velferd for alle", "Velferd i praksis."),
+        ]);
+        let filter = RetrieveFilter {
+            kinds: vec![DocKind::Need],
+            status: None,
+        };
+        let hits = index
+            .retrieve("sosialfagleg velferdsteknologi", &filter, 10)
+            .unwrap();
+        assert_eq!(hits.first().map(|h| h.id.as_str()), Some("n2"), "{hits:?}");
+    }
+
     #[test]
     fn shared_words_are_reported_as_written() {
         let (_dir, index) = index_with(&[]);

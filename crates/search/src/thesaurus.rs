@@ -55,12 +55,15 @@ pub struct AnalysedTerm {
     pub surface: String,
 }
 
+/// A term's analysed sequence and the index of its concept.
+type TermSequence = (Vec<String>, usize);
+
 /// The thesaurus, analysed with the index's own analysers so it matches analysed query text.
 #[derive(Debug, Default)]
 pub struct CompiledThesaurus {
     concepts: Vec<Vec<AnalysedTerm>>,
     /// group → first analysed term → (all analysed terms, concept index).
-    starts: HashMap<String, HashMap<String, Vec<(Vec<String>, usize)>>>,
+    starts: HashMap<String, HashMap<String, Vec<TermSequence>>>,
 }
 
 /// A concept found in a text.

@@ -1,0 +1,129 @@
+//! Writes a synthetic corpus in Kobler JSON Lines for scale measurements: researchers, works and
+//! projects whose texts are drawn from the demo fixtures' own vocabulary (so the analysers and
+//! the thesaurus meet realistic words), plus the demo's units and needs.
+//!
+//! ```sh
+//! cargo run --release --example synthetic_corpus -- OUT_DIR RESEARCHERS WORKS
+//! ```
+//!
+//! Each researcher gets a topic (one demo work); their works mix words of that topic with words
+//! of the whole vocabulary, so retrieval has real structure to find. Output is deterministic.
+
+use std::io::{BufWriter, Write};
+
+const DEMO_WORKS: &str = include_str!("../fixtures/demo/works.jsonl");
+const DEMO_UNITS: &str = include_str!("../fixtures/demo/units.jsonl");
+const DEMO_NEEDS: &str = include_str!("../fixtures/demo/needs.jsonl");
+
+/// A small deterministic generator (64-bit LCG), so runs are comparable.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() > 2)
+        .map(str::to_lowercase)
+        .collect()
+}
+
+fn sample(rng: &mut Lcg, topic: &[String], vocabulary: &[String], n: usize) -> String {
+    (0..n)
+        .map(|_| {
+            if rng.below(10) < 6 {
+                &topic[rng.below(topic.len())]
+            } else {
+                &vocabulary[rng.below(vocabulary.len())]
+            }
+        })
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, out, researchers, works] = args.as_slice() else {
+        return Err("usage: synthetic_corpus OUT_DIR RESEARCHERS WORKS".into());
+    };
+    let researchers: usize = researchers.parse()?;
+    let works: usize = works.parse()?;
+    let out = std::path::Path::new(out);
+    std::fs::create_dir_all(out)?;
+    let topics: Vec<Vec<String>> = DEMO_WORKS
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|v| {
+            words(&format!(
+                "{} {}",
+                v["title"].as_str().unwrap_or(""),
+                v["abstract"].as_str().unwrap_or("")
+            ))
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    let vocabulary: Vec<String> = topics.iter().flatten().cloned().collect();
+    let academic_units: Vec<String> = DEMO_UNITS
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["kind"] == "academic")
+        .filter_map(|v| v["id"].as_str().map(str::to_string))
+        .collect();
+    let mut rng = Lcg(0x5eed);
+    std::fs::write(out.join("units.jsonl"), DEMO_UNITS)?;
+    std::fs::write(out.join("needs.jsonl"), DEMO_NEEDS)?;
+    let mut file = BufWriter::new(std::fs::File::create(out.join("researchers.jsonl"))?);
+    let mut topic_of = Vec::with_capacity(researchers);
+    for r in 0..researchers {
+        let topic = rng.below(topics.len());
+        topic_of.push(topic);
+        let keywords = sample(&mut rng, &topics[topic], &vocabulary, 4);
+        let unit = &academic_units[rng.below(academic_units.len())];
+        let line = serde_json::json!({"type": "researcher", "id": format!("syn-r{r}"), "name": format!("Forsker {r}"),
+            "units": [unit], "keywords": keywords.split(' ').collect::<Vec<_>>()});
+        writeln!(file, "{line}")?;
+    }
+    file.flush()?;
+    let mut file = BufWriter::new(std::fs::File::create(out.join("works.jsonl"))?);
+    for w in 0..works {
+        let first = rng.below(researchers);
+        let mut authors = vec![format!("syn-r{first}")];
+        if rng.below(3) == 0 {
+            authors.push(format!("syn-r{}", rng.below(researchers)));
+        }
+        let topic = &topics[topic_of[first]];
+        let line = serde_json::json!({"type": "work", "id": format!("syn-w{w}"),
+            "title": sample(&mut rng, topic, &vocabulary, 9),
+            "abstract": sample(&mut rng, topic, &vocabulary, 70),
+            "year": 2005 + rng.below(21), "authors": authors});
+        writeln!(file, "{line}")?;
+    }
+    file.flush()?;
+    let mut file = BufWriter::new(std::fs::File::create(out.join("projects.jsonl"))?);
+    for p in 0..(works / 100).max(1) {
+        let lead = rng.below(researchers);
+        let line = serde_json::json!({"type": "project", "id": format!("syn-p{p}"),
+            "title": sample(&mut rng, &topics[topic_of[lead]], &vocabulary, 7),
+            "summary": sample(&mut rng, &topics[topic_of[lead]], &vocabulary, 80),
+            "status": "active", "participants": [format!("syn-r{lead}")]});
+        writeln!(file, "{line}")?;
+    }
+    file.flush()?;
+    eprintln!(
+        "wrote {researchers} researchers, {works} works, {} projects to {}",
+        (works / 100).max(1),
+        out.display()
+    );
+    Ok(())
+}
