@@ -181,8 +181,9 @@ enum TokenCommand {
 
 fn main() {
     let cli = Cli::parse();
+    // The server reports what it does; tantivy's segment chatter is not for operators.
     let default_level = if matches!(cli.command, Command::Serve { .. }) {
-        "info"
+        "info,tantivy=warn"
     } else {
         "warn"
     };
