@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    StopWordFilter, TextAnalyzer,
+    StopWordFilter, TextAnalyzer, TextAnalyzerBuilder,
 };
 
 /// The definition's source text, as compiled into the binary.
@@ -120,6 +120,11 @@ impl IndexDefinition {
     /// The analyser that only splits, lower-cases and normalises spelling: words as written,
     /// for compound splitting.
     pub fn surface_analyzer(&self, group: &AnalyzerGroup) -> TextAnalyzer {
+        self.surface_builder(group).build()
+    }
+
+    /// The first steps every analyser of a group shares.
+    fn surface_builder(&self, group: &AnalyzerGroup) -> TextAnalyzerBuilder {
         let mut builder = TextAnalyzer::builder(SimpleTokenizer::default())
             .filter(RemoveLongFilter::limit(40))
             .filter(LowerCaser)
@@ -127,18 +132,12 @@ impl IndexDefinition {
         if group.normalise_spelling {
             builder = builder.filter_dynamic(SpellingNormaliser::new(self.spelling.clone()));
         }
-        builder.build()
+        builder
     }
 
     /// Builds the tantivy analyser of one group.
     pub fn analyzer(&self, group: &AnalyzerGroup) -> TextAnalyzer {
-        let mut builder = TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(RemoveLongFilter::limit(40))
-            .filter(LowerCaser)
-            .dynamic();
-        if group.normalise_spelling {
-            builder = builder.filter_dynamic(SpellingNormaliser::new(self.spelling.clone()));
-        }
+        let mut builder = self.surface_builder(group);
         if let Some(filter) = group
             .stopwords
             .as_deref()
