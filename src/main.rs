@@ -59,6 +59,9 @@ enum Command {
         /// Flag pairs scoring at least this (0..1; lower finds more, less surely).
         #[arg(long, default_value_t = kobler_engine::OVERLAP_THRESHOLD)]
         threshold: f32,
+        /// Print groups of overlapping needs and projects instead of pairs.
+        #[arg(long)]
+        clusters: bool,
         /// Print JSON lines.
         #[arg(long)]
         json: bool,
@@ -283,12 +286,36 @@ async fn run(cli: Cli) -> Result<()> {
             let engine = open(&cli.data).await?;
             run_match(&engine, what).await
         }
-        Command::Overlaps { threshold, json } => {
+        Command::Overlaps {
+            threshold,
+            clusters,
+            json,
+        } => {
             if !(0.0..=1.0).contains(&threshold) {
                 bail!("--threshold must be between 0 and 1");
             }
             let engine = open(&cli.data).await?;
-            for pair in engine.overlaps(threshold).await? {
+            let pairs = engine.overlaps(threshold).await?;
+            if clusters {
+                for (n, cluster) in kobler_engine::cluster_overlaps(&pairs).iter().enumerate() {
+                    if json {
+                        let mut value = serde_json::to_value(cluster)?;
+                        value["cluster"] = json!(n + 1);
+                        emit(value)?;
+                    } else {
+                        let ids: Vec<&str> =
+                            cluster.members.iter().map(|m| m.id.as_str()).collect();
+                        emit(format!(
+                            "{:>3}. {:.2}  {}",
+                            n + 1,
+                            cluster.score,
+                            ids.join(", ")
+                        ))?;
+                    }
+                }
+                return Ok(());
+            }
+            for pair in pairs {
                 if json {
                     emit(serde_json::to_value(&pair)?)?;
                 } else {

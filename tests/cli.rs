@@ -275,6 +275,34 @@ fn match_and_overlap_output_follows_the_contract() {
             .all(|r| r["a"].is_string() && r["b"].is_string() && r["score"].is_number())
     );
 
+    let clusters = json_lines(&ok(dir.path(), &["overlaps", "--clusters", "--json"]));
+    assert!(!clusters.is_empty());
+    let in_pairs: std::collections::HashSet<String> = overlaps
+        .iter()
+        .flat_map(|r| {
+            [
+                r["a"].as_str().unwrap().to_string(),
+                r["b"].as_str().unwrap().to_string(),
+            ]
+        })
+        .collect();
+    let in_clusters: Vec<String> = clusters
+        .iter()
+        .flat_map(|c| {
+            c["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["id"].as_str().unwrap().to_string())
+        })
+        .collect();
+    assert_eq!(
+        in_clusters.len(),
+        in_pairs.len(),
+        "every flagged item is in exactly one cluster"
+    );
+    assert!(in_clusters.iter().all(|id| in_pairs.contains(id)));
+
     let counts = stats(dir.path());
     for kind in [
         "municipality",

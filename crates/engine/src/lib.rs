@@ -21,7 +21,9 @@ pub use import::{ImportObserver, ImportOptions, ImportReport, NoProgress};
 pub use kobler_feeds::Format as FeedFormat;
 pub use matching::{DepartmentMatch, NeedForResearcher, NeedMatch, ResearcherSuggestion};
 pub use needs::CreateNeedError;
-pub use overlap::{OVERLAP_THRESHOLD, OverlapPair, Similar};
+pub use overlap::{
+    ClusterMember, OVERLAP_THRESHOLD, OverlapCluster, OverlapPair, Similar, cluster_overlaps,
+};
 
 pub use kobler_search::NeedHit;
 pub use kobler_store::User;

@@ -147,3 +147,125 @@ fn self_score(need: &Need, hits: &[Hit]) -> f32 {
         .unwrap_or_else(|| hits.iter().map(|h| h.score).fold(0.0f32, f32::max))
         .max(f32::EPSILON)
 }
+
+/// Overlapping needs and projects grouped together: "these four needs from three
+/// municipalities" is one thing for a coordinator to look at, not six pairs.
+#[derive(Debug, Clone, Serialize)]
+pub struct OverlapCluster {
+    /// Member ids with their kind, needs first, each sorted by id.
+    pub members: Vec<ClusterMember>,
+    /// The flagged pairs inside the cluster.
+    pub pairs: usize,
+    /// The strongest pair's score.
+    pub score: f32,
+}
+
+/// One need or project in a cluster.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterMember {
+    /// Its id.
+    pub id: String,
+    /// `need` or `project`.
+    pub kind: DocKind,
+}
+
+/// Groups flagged pairs into connected components, strongest cluster first.
+pub fn cluster_overlaps(pairs: &[OverlapPair]) -> Vec<OverlapCluster> {
+    use petgraph::graphmap::UnGraphMap;
+    let mut kinds: HashMap<&str, DocKind> = HashMap::new();
+    let mut graph: UnGraphMap<&str, f32> = UnGraphMap::new();
+    for pair in pairs {
+        kinds.insert(pair.a.as_str(), DocKind::Need);
+        kinds.entry(pair.b.as_str()).or_insert(pair.b_kind);
+        graph.add_edge(pair.a.as_str(), pair.b.as_str(), pair.score);
+    }
+    // Component of every node by depth-first search, then one pass over the edges: linear in
+    // the number of flagged pairs.
+    let mut component_of: HashMap<&str, usize> = HashMap::new();
+    let mut components: Vec<Vec<&str>> = Vec::new();
+    let mut nodes: Vec<&str> = graph.nodes().collect();
+    nodes.sort_unstable();
+    for start in nodes {
+        if component_of.contains_key(start) {
+            continue;
+        }
+        let index = components.len();
+        let mut members = Vec::new();
+        let mut dfs = petgraph::visit::Dfs::new(&graph, start);
+        while let Some(node) = dfs.next(&graph) {
+            component_of.insert(node, index);
+            members.push(node);
+        }
+        components.push(members);
+    }
+    let mut edges = vec![(0usize, 0.0f32); components.len()];
+    for (a, _, score) in graph.all_edges() {
+        if let Some(&index) = component_of.get(a) {
+            edges[index].0 += 1;
+            edges[index].1 = edges[index].1.max(*score);
+        }
+    }
+    let mut clusters: Vec<OverlapCluster> = components
+        .into_iter()
+        .zip(edges)
+        .map(|(ids, (pairs, score))| {
+            let mut members: Vec<ClusterMember> = ids
+                .into_iter()
+                .map(|id| ClusterMember {
+                    id: id.to_string(),
+                    kind: kinds.get(id).copied().unwrap_or(DocKind::Need),
+                })
+                .collect();
+            members.sort_by(|x, y| {
+                (x.kind != DocKind::Need, &x.id).cmp(&(y.kind != DocKind::Need, &y.id))
+            });
+            OverlapCluster {
+                members,
+                pairs,
+                score,
+            }
+        })
+        .collect();
+    clusters.sort_by(|x, y| {
+        y.score
+            .total_cmp(&x.score)
+            .then_with(|| x.members[0].id.cmp(&y.members[0].id))
+    });
+    clusters
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(a: &str, b: &str, kind: DocKind, score: f32) -> OverlapPair {
+        OverlapPair {
+            a: a.into(),
+            b: b.into(),
+            b_kind: kind,
+            score,
+            shared_terms: Vec::new(),
+            status: None,
+        }
+    }
+
+    #[test]
+    fn pairs_that_share_a_member_form_one_cluster() {
+        let clusters = cluster_overlaps(&[
+            pair("n1", "n2", DocKind::Need, 0.5),
+            pair("n2", "p1", DocKind::Project, 0.8),
+            pair("n3", "n4", DocKind::Need, 0.4),
+        ]);
+        assert_eq!(clusters.len(), 2);
+        let ids: Vec<&str> = clusters[0].members.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["n1", "n2", "p1"]);
+        assert_eq!(clusters[0].pairs, 2);
+        assert!((clusters[0].score - 0.8).abs() < 1e-6);
+        assert_eq!(clusters[1].members.len(), 2);
+    }
+
+    #[test]
+    fn no_pairs_no_clusters() {
+        assert!(cluster_overlaps(&[]).is_empty());
+    }
+}
