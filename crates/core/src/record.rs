@@ -283,6 +283,13 @@ pub struct Need {
     pub extra: Map<String, Value>,
 }
 
+impl Need {
+    /// The need's text as it is matched: title, then description.
+    pub fn text(&self) -> String {
+        format!("{}\n{}", self.title, self.description)
+    }
+}
+
 /// Any record of the feed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {

@@ -229,7 +229,7 @@ pub async fn evaluate(dir: &Path, method: Method, options: EngineOptions) -> Res
         let Some(grades) = judgments.get(&need.id) else {
             continue;
         };
-        let text = format!("{}\n{}", need.title, need.description);
+        let text = need.text();
         let ranking: Vec<String> = match &baseline {
             Some(baseline) => baseline
                 .rank(&text, RANKING_DEPTH)?

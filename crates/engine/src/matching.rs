@@ -88,10 +88,6 @@ pub struct NeedForResearcher {
     pub needs: Vec<RankedNeed>,
 }
 
-fn need_text(need: &Need) -> String {
-    format!("{}\n{}", need.title, need.description)
-}
-
 fn evidence_kind(kind: DocKind) -> Option<EvidenceKind> {
     match kind {
         DocKind::Work => Some(EvidenceKind::Work),
@@ -101,14 +97,14 @@ fn evidence_kind(kind: DocKind) -> Option<EvidenceKind> {
     }
 }
 
-fn to_evidence(hit: Hit) -> Option<Evidence> {
+fn to_evidence(hit: &Hit) -> Option<Evidence> {
     Some(Evidence {
         kind: evidence_kind(hit.kind)?,
-        id: hit.id,
-        title: hit.title,
+        id: hit.id.clone(),
+        title: hit.title.clone(),
         year: hit.year,
         score: hit.score,
-        people: hit.people,
+        people: hit.people.clone(),
         matched_terms: Vec::new(),
         bridged_terms: Vec::new(),
     })
@@ -168,17 +164,18 @@ impl Engine {
 
     /// The top researchers for a need, each with the evidence behind them.
     pub async fn match_need(&self, need: &Need, top: usize) -> Result<Vec<ResearcherSuggestion>> {
-        let text = need_text(need);
+        let text = need.text();
         let filter = RetrieveFilter {
             kinds: self.evidence_kinds(),
             status: None,
         };
         let hits = self.index.retrieve(&text, &filter, EVIDENCE_DEPTH)?;
-        let texts: HashMap<(DocKind, String), String> = hits
+        // The hits behind each piece of evidence, for explaining the few that are shown.
+        let by_key: HashMap<(EvidenceKind, &str), &Hit> = hits
             .iter()
-            .map(|h| ((h.kind, h.id.clone()), format!("{}\n{}", h.title, h.body)))
+            .filter_map(|h| Some(((evidence_kind(h.kind)?, h.id.as_str()), h)))
             .collect();
-        let evidence: Vec<Evidence> = hits.into_iter().filter_map(to_evidence).collect();
+        let evidence: Vec<Evidence> = hits.iter().filter_map(to_evidence).collect();
         let ranked = aggregate(&evidence, &self.params());
         // Only researchers that exist are suggested; look up a few more than needed.
         let candidates: Vec<String> = ranked
@@ -194,14 +191,10 @@ impl Engine {
             .take(top)
         {
             for item in &mut suggestion.evidence {
-                let doc_kind = match item.kind {
-                    EvidenceKind::Work => DocKind::Work,
-                    EvidenceKind::Project => DocKind::Project,
-                    EvidenceKind::Profile => DocKind::Profile,
-                };
-                if let Some(doc_text) = texts.get(&(doc_kind, item.id.clone())) {
-                    item.matched_terms = self.index.shared_words(doc_text, &text);
-                    item.bridged_terms = self.index.bridged_terms(&text, doc_text);
+                if let Some(hit) = by_key.get(&(item.kind, item.id.as_str())) {
+                    let doc_text = hit.text();
+                    item.matched_terms = self.index.shared_words(&doc_text, &text);
+                    item.bridged_terms = self.index.bridged_terms(&text, &doc_text);
                 }
             }
             out.push(ResearcherSuggestion {
@@ -454,9 +447,7 @@ impl Engine {
             let needs = hits
                 .into_iter()
                 .map(|hit| RankedNeed {
-                    matched_terms: self
-                        .index
-                        .shared_words(&format!("{}\n{}", hit.title, hit.body), &profile),
+                    matched_terms: self.index.shared_words(&hit.text(), &profile),
                     need: hit.id,
                     title: hit.title,
                     score: hit.score,

@@ -59,7 +59,7 @@ fn considered(need: &Need) -> bool {
 impl Engine {
     /// Needs and projects similar to `need`, most similar first, down to `threshold`.
     pub fn similar_to(&self, need: &Need, threshold: f32) -> Result<Vec<Similar>> {
-        let text = format!("{}\n{}", need.title, need.description);
+        let text = need.text();
         let filter = RetrieveFilter {
             kinds: vec![DocKind::Need, DocKind::Project],
             status: None,
@@ -76,9 +76,7 @@ impl Engine {
             .filter_map(|h| {
                 let score = (h.score / self_score).min(1.0);
                 (score >= threshold).then(|| Similar {
-                    shared_terms: self
-                        .index
-                        .shared_words(&text, &format!("{}\n{}", h.title, h.body)),
+                    shared_terms: self.index.shared_words(&text, &h.text()),
                     id: h.id,
                     kind: h.kind,
                     title: h.title,

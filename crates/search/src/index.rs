@@ -136,6 +136,13 @@ pub struct Hit {
     pub year: Option<i32>,
 }
 
+impl Hit {
+    /// The document's title and body, as one text.
+    pub fn text(&self) -> String {
+        format!("{}\n{}", self.title, self.body)
+    }
+}
+
 /// A need found by a full-text search.
 #[derive(Debug, Clone, Serialize)]
 pub struct NeedHit {
@@ -702,6 +709,10 @@ impl SearchIndex {
 
     fn hit(&self, searcher: &tantivy::Searcher, score: f32, address: DocAddress) -> Result<Hit> {
         let doc: TantivyDocument = searcher.doc(address)?;
+        Ok(self.hit_from_doc(&doc, score))
+    }
+
+    fn hit_from_doc(&self, doc: &TantivyDocument, score: f32) -> Hit {
         let f = &self.fields;
         let text = |field: Field| {
             doc.get_first(field)
@@ -715,18 +726,13 @@ impl SearchIndex {
                 .collect()
         };
         let lang = Lang::from_code(&text(f.lang));
-        let lang = if text(f.lang) == "other" {
-            Lang::Other
-        } else {
-            lang
-        };
         let (title, body) = f
             .text
             .get(self.definition.group_of(lang))
             .map(|&(t, b)| (text(t), text(b)))
             .unwrap_or_default();
         let status = Some(text(f.status)).filter(|s| !s.is_empty());
-        Ok(Hit {
+        Hit {
             kind: DocKind::parse(&text(f.kind)).unwrap_or(DocKind::Work),
             id: text(f.id),
             score,
@@ -740,7 +746,7 @@ impl SearchIndex {
                 .get_first(f.year)
                 .and_then(|v| v.as_i64())
                 .map(|y| y as i32),
-        })
+        }
     }
 
     /// Full-text search over needs that are not drafts, best first: the query is read with
@@ -787,8 +793,8 @@ impl SearchIndex {
         }
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
-            let hit = self.hit(&searcher, score, address)?;
             let doc: TantivyDocument = searcher.doc(address)?;
+            let hit = self.hit_from_doc(&doc, score);
             let mut snippet = None;
             for (field, generator) in &generators {
                 if doc
@@ -1080,7 +1086,7 @@ mod tests {
         };
         let hits = index.retrieve(need, &filter, 10).unwrap();
         assert_eq!(hits.first().map(|h| h.id.as_str()), Some("w1"), "{hits:?}");
-        let bridges = index.bridged_terms(need, &format!("{}\n{}", hits[0].title, hits[0].body));
+        let bridges = index.bridged_terms(need, &hits[0].text());
         assert!(
             bridges.iter().any(|b| b.starts_with("hverdagsmestring ↔")),
             "{bridges:?}"
