@@ -54,8 +54,11 @@ enum Command {
         #[command(subcommand)]
         what: MatchCommand,
     },
-    /// Flag needs that overlap other needs or projects.
+    /// Flag needs that overlap other needs or projects; record coordinators' decisions.
+    #[command(args_conflicts_with_subcommands = true)]
     Overlaps {
+        #[command(subcommand)]
+        decide: Option<OverlapCommand>,
         /// Flag pairs scoring at least this (0..1; lower finds more, less surely).
         #[arg(long, default_value_t = kobler_engine::OVERLAP_THRESHOLD)]
         threshold: f32,
@@ -116,6 +119,35 @@ struct TopJson {
     /// Print JSON lines.
     #[arg(long)]
     json: bool,
+}
+
+/// A coordinator's decision on a flagged pair, or the record of them.
+#[derive(Subcommand)]
+enum OverlapCommand {
+    /// The two really cover the same ground: keep flagging them, marked as confirmed.
+    Confirm(DecisionArgs),
+    /// A false alarm: stop flagging the pair until one side changes materially.
+    Dismiss(DecisionArgs),
+    /// Every decision so far, oldest first (who, when, what, note).
+    Decisions {
+        /// Print JSON lines.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+struct DecisionArgs {
+    /// A need id.
+    a: String,
+    /// Another need's id, or a project's.
+    b: String,
+    /// Why (kept with the decision).
+    #[arg(long)]
+    note: Option<String>,
+    /// Who decides: an existing user's name.
+    #[arg(long, default_value = "admin")]
+    by: String,
 }
 
 #[derive(Subcommand)]
@@ -215,6 +247,49 @@ fn main() {
     }
 }
 
+/// `kobler overlaps confirm|dismiss|decisions`.
+async fn run_overlap_decision(engine: &Engine, command: OverlapCommand) -> Result<()> {
+    let (args, decision) = match command {
+        OverlapCommand::Confirm(args) => (args, kobler_engine::Decision::Confirmed),
+        OverlapCommand::Dismiss(args) => (args, kobler_engine::Decision::Dismissed),
+        OverlapCommand::Decisions { json } => {
+            for d in engine.overlap_decisions().await? {
+                if json {
+                    emit(serde_json::to_value(&d)?)?;
+                } else {
+                    emit(format!(
+                        "{}  {} {} ~ {} by {}{}",
+                        d.decided_at,
+                        d.decision.as_str(),
+                        d.a,
+                        d.b,
+                        d.decided_by,
+                        d.note.map(|n| format!(": {n}")).unwrap_or_default()
+                    ))?;
+                }
+            }
+            return Ok(());
+        }
+    };
+    let Some(user) = engine.user(&args.by).await? else {
+        bail!(
+            "no user named {:?} (create one with `kobler user add`, or pass --by)",
+            args.by
+        );
+    };
+    let stored = engine
+        .decide_overlap(&args.a, &args.b, decision, args.note, &user)
+        .await?;
+    eprintln!(
+        "kobler: {} {} ~ {} ({})",
+        stored.decision.as_str(),
+        stored.a,
+        stored.b,
+        stored.decided_at
+    );
+    Ok(())
+}
+
 async fn open(data: &Path) -> Result<Engine> {
     Engine::open(data)
         .await
@@ -287,6 +362,14 @@ async fn run(cli: Cli) -> Result<()> {
             run_match(&engine, what).await
         }
         Command::Overlaps {
+            decide: Some(command),
+            ..
+        } => {
+            let engine = open(&cli.data).await?;
+            run_overlap_decision(&engine, command).await
+        }
+        Command::Overlaps {
+            decide: None,
             threshold,
             clusters,
             json,
@@ -319,12 +402,28 @@ async fn run(cli: Cli) -> Result<()> {
                 if json {
                     emit(serde_json::to_value(&pair)?)?;
                 } else {
+                    let what = match &pair.status {
+                        Some(status) => format!("{:?}, {status}", pair.b_kind).to_lowercase(),
+                        None => format!("{:?}", pair.b_kind).to_lowercase(),
+                    };
+                    let signals: Vec<String> = pair
+                        .signals
+                        .iter()
+                        .map(|s| format!("{s:?}").to_lowercase())
+                        .collect();
+                    let decision = match &pair.decision {
+                        Some(d) if d.changed_since => {
+                            format!("  ({} by {}, changed since)", d.decision.as_str(), d.by)
+                        }
+                        Some(d) => format!("  ({} by {})", d.decision.as_str(), d.by),
+                        None => String::new(),
+                    };
                     emit(format!(
-                        "{:.2}  {} ~ {} ({:?})  {}",
+                        "{:.2}  {} ~ {} ({what}) [{}]{decision}  {}",
                         pair.score,
                         pair.a,
                         pair.b,
-                        pair.b_kind,
+                        signals.join("+"),
                         pair.shared_terms.join(", ")
                     ))?;
                 }

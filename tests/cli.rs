@@ -407,3 +407,150 @@ fn spreading_caps_how_often_a_researcher_is_suggested() {
         );
     }
 }
+
+/// Two municipalities post the same template need, lightly edited; a third need is unrelated.
+fn template_needs(second_description: &str) -> String {
+    let need = |id: &str, unit: &str, description: &str| {
+        serde_json::json!({
+            "type": "need", "id": id, "unit": unit,
+            "title": "Digital heimeoppfølging av pasientar med KOLS",
+            "description": description,
+        })
+        .to_string()
+    };
+    let first = "Kommunen vil prøve ut digital heimeoppfølging av pasientar med KOLS etter \
+                 sjukehusopphald. Vi treng kunnskap om kva målingar som gir tryggleik for \
+                 pasienten, korleis sjukepleiarar følgjer opp avvik, og om innlegging kan \
+                 unngåast.";
+    [
+        r#"{"type":"municipality","id":"5001","name":"Trondheim"}"#.to_string(),
+        r#"{"type":"municipality","id":"5055","name":"Heim"}"#.to_string(),
+        r#"{"type":"unit","id":"u1","name":"Heimetenesta","kind":"municipal","municipality":"5001"}"#.to_string(),
+        r#"{"type":"unit","id":"u2","name":"Heimetenesta","kind":"municipal","municipality":"5055"}"#.to_string(),
+        need("n1", "u1", first),
+        need("n2", "u2", second_description),
+        serde_json::json!({
+            "type": "need", "id": "n3", "unit": "u1",
+            "title": "Leseopplæring i småskulen",
+            "description": "Skulane vil prøve ein ny metode for leseopplæring på 1. og 2. trinn og \
+                            treng ein forskar som kan følgje utprøvinga.",
+        })
+        .to_string(),
+    ]
+    .join("\n")
+}
+
+/// `kobler user add` with the password on stdin.
+fn add_user(data: &Path, name: &str, role: &str, extra: &[&str]) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kobler"))
+        .arg("--data")
+        .arg(data)
+        .args(["user", "add", "--name", name, "--role", role])
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kobler runs");
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(b"a-long-password\n")
+            .expect("password written");
+    }
+    let out = child.wait_with_output().expect("kobler finishes");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn flagged(data: &Path) -> Vec<Value> {
+    json_lines(&ok(data, &["overlaps", "--json"]))
+}
+
+#[test]
+fn a_dismissed_overlap_stays_quiet_until_one_side_changes_materially() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("needs.jsonl");
+    let copy = "Kommunen vil prøve ut digital heimeoppfølging av pasientar med KOLS etter \
+                sjukehusopphald. Vi treng kunnskap om kva målingar som gir tryggleik for \
+                pasienten, korleis sjukepleiarane følgjer opp avvik, og om innlegging kan \
+                unngåast.";
+    std::fs::write(&feed, template_needs(copy)).unwrap();
+    ok(dir.path(), &["import", feed.to_str().unwrap()]);
+
+    let pairs = flagged(dir.path());
+    assert_eq!(pairs.len(), 1, "{pairs:?}");
+    let pair = &pairs[0];
+    assert_eq!(
+        (pair["a"].as_str(), pair["b"].as_str()),
+        (Some("n1"), Some("n2"))
+    );
+    let signals: Vec<&str> = pair["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        signals.contains(&"text"),
+        "a lightly edited copy is a near-duplicate: {pair}"
+    );
+    assert!(pair["text"].as_f64().unwrap() > 0.5, "{pair}");
+
+    // Only coordinators and admins decide.
+    add_user(dir.path(), "koord", "coordinator", &[]);
+    add_user(dir.path(), "heim", "staff", &["--unit", "u1"]);
+    let refused = kobler(
+        dir.path(),
+        &["overlaps", "dismiss", "n1", "n2", "--by", "heim"],
+    );
+    assert!(!refused.status.success());
+    assert_eq!(flagged(dir.path()).len(), 1);
+
+    ok(
+        dir.path(),
+        &[
+            "overlaps",
+            "dismiss",
+            "n2",
+            "n1",
+            "--by",
+            "koord",
+            "--note",
+            "ulik målgruppe",
+        ],
+    );
+    assert!(
+        flagged(dir.path()).is_empty(),
+        "a dismissed pair is not flagged again"
+    );
+
+    // A one-word edit is not a material change.
+    std::fs::write(&feed, template_needs(&copy.replace("avvik", "avvika"))).unwrap();
+    ok(dir.path(), &["import", feed.to_str().unwrap()]);
+    assert!(flagged(dir.path()).is_empty());
+
+    // New content is: the pair comes back, showing the earlier decision.
+    let extended = format!(
+        "{copy} Vi ønskjer også å sjå på opplæring av pårørande, bruk av nettbrett med \
+         videokonsultasjon, personvern i skytenester og kostnader for kommunen samanlikna med \
+         fysiske heimebesøk."
+    );
+    std::fs::write(&feed, template_needs(&extended)).unwrap();
+    ok(dir.path(), &["import", feed.to_str().unwrap()]);
+    let again = flagged(dir.path());
+    assert_eq!(again.len(), 1, "{again:?}");
+    assert_eq!(again[0]["decision"]["decision"], "dismissed");
+    assert_eq!(again[0]["decision"]["changed_since"], true);
+    assert_eq!(again[0]["decision"]["by"], "koord");
+
+    let trail = json_lines(&ok(dir.path(), &["overlaps", "decisions", "--json"]));
+    assert_eq!(trail.len(), 1);
+    assert_eq!(trail[0]["note"], "ulik målgruppe");
+    assert_eq!(
+        (trail[0]["a"].as_str(), trail[0]["b"].as_str()),
+        (Some("n1"), Some("n2"))
+    );
+}

@@ -451,3 +451,133 @@ async fn posted_need_is_stored_and_searchable_at_once() {
         .await;
     assert!(ids(&hits["items"]).contains(&id.as_str()), "{hits}");
 }
+
+#[tokio::test]
+async fn overlap_routes_are_for_coordinators_and_admins_only() {
+    let app = App::start().await;
+    let staff = app.staff_of("u-oppvekst").await;
+    let researcher = app
+        .token("kari", Role::Researcher, None, Some("r-kari"))
+        .await;
+    let coordinator = app.token("koord", Role::Coordinator, None, None).await;
+    let admin = app.token("root", Role::Admin, None, None).await;
+    for path in [
+        "/api/v1/overlaps",
+        "/api/v1/overlaps/clusters",
+        "/api/v1/overlaps/decisions",
+    ] {
+        assert_eq!(
+            app.get(path, None).await.0,
+            StatusCode::UNAUTHORIZED,
+            "{path}"
+        );
+        for token in [&staff, &researcher] {
+            assert_eq!(
+                app.get(path, Some(token)).await.0,
+                StatusCode::FORBIDDEN,
+                "{path}"
+            );
+        }
+        for token in [&coordinator, &admin] {
+            assert_eq!(app.get(path, Some(token)).await.0, StatusCode::OK, "{path}");
+        }
+    }
+    let decision = json!({"a": "n-sprak", "b": "p-1", "decision": "confirm"});
+    let (status, _) = app
+        .post("/api/v1/overlaps/decisions", Some(&staff), &decision)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.post("/api/v1/overlaps/decisions", None, &decision)
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_dismissed_overlap_leaves_the_list_and_is_audited() {
+    let app = App::start().await;
+    let coordinator = app.token("koord", Role::Coordinator, None, None).await;
+    let (status, list) = app.get("/api/v1/overlaps", Some(&coordinator)).await;
+    assert_eq!(status, StatusCode::OK);
+    let pair = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|p| p["a"] == "n-sprak" && p["b"] == "p-1")
+        .unwrap_or_else(|| panic!("the need and the project on language are flagged: {list}"))
+        .clone();
+    assert_eq!(pair["b_kind"], "project");
+    assert_eq!(pair["status"], "active");
+    assert!(pair["signals"].as_array().is_some_and(|s| !s.is_empty()));
+
+    let (status, stored) = app
+        .post(
+            "/api/v1/overlaps/decisions",
+            Some(&coordinator),
+            &json!({"a": "p-1", "b": "n-sprak", "decision": "dismiss", "note": "ulike mål"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{stored}");
+    assert_eq!(
+        (stored["a"].as_str(), stored["b"].as_str()),
+        (Some("n-sprak"), Some("p-1"))
+    );
+    assert_eq!(stored["decided_by"], "koord");
+
+    let (_, list) = app.get("/api/v1/overlaps", Some(&coordinator)).await;
+    assert!(
+        !list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|p| p["a"] == "n-sprak" && p["b"] == "p-1"),
+        "{list}"
+    );
+    let (_, trail) = app
+        .get("/api/v1/overlaps/decisions", Some(&coordinator))
+        .await;
+    assert_eq!(trail.as_array().map(Vec::len), Some(1));
+    assert_eq!(trail[0]["note"], "ulike mål");
+    assert_eq!(trail[0]["decision"], "dismissed");
+}
+
+#[tokio::test]
+async fn bad_overlap_decisions_are_4xx_with_a_reason() {
+    let app = App::start().await;
+    let coordinator = app.token("koord", Role::Coordinator, None, None).await;
+    let cases = [
+        (
+            json!({"a": "n-sprak", "b": "p-1", "decision": "maybe"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"a": "n-sprak", "b": "nope", "decision": "dismiss"}),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            json!({"a": "n-sprak", "b": "n-sprak", "decision": "dismiss"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"a": "n-sprak", "decision": "dismiss"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (json!(["n-sprak", "p-1"]), StatusCode::UNPROCESSABLE_ENTITY),
+    ];
+    for (body, expected) in cases {
+        let (status, answer) = app
+            .post("/api/v1/overlaps/decisions", Some(&coordinator), &body)
+            .await;
+        assert_eq!(status, expected, "{body} → {answer}");
+        assert!(
+            answer["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{answer}"
+        );
+    }
+    let (status, answer) = app
+        .get("/api/v1/overlaps?threshold=2", Some(&coordinator))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+}

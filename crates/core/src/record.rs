@@ -248,6 +248,17 @@ pub struct Project {
     pub extra: Map<String, Value>,
 }
 
+impl Project {
+    /// The project's text as it is compared: title, then summary.
+    pub fn text(&self) -> String {
+        format!(
+            "{}\n{}",
+            self.title,
+            self.summary.as_deref().unwrap_or_default()
+        )
+    }
+}
+
 /// A knowledge need posted by a municipal unit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Need {

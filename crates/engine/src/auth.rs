@@ -134,6 +134,15 @@ impl Engine {
         Ok(self.store.user_by_token(&token_hash(token)).await?)
     }
 
+    /// The user of that name, if any.
+    pub async fn user(&self, name: &str) -> Result<Option<User>> {
+        Ok(self
+            .store
+            .user_with_password(name)
+            .await?
+            .map(|(user, _)| user))
+    }
+
     /// The user, if the name and password match.
     pub async fn verify_password(&self, name: &str, password: &str) -> Result<Option<User>> {
         let Some((user, hash)) = self.store.user_with_password(name).await? else {

@@ -22,11 +22,12 @@ pub use kobler_feeds::Format as FeedFormat;
 pub use matching::{DepartmentMatch, NeedForResearcher, NeedMatch, ResearcherSuggestion};
 pub use needs::CreateNeedError;
 pub use overlap::{
-    ClusterMember, OVERLAP_THRESHOLD, OverlapCluster, OverlapPair, Similar, cluster_overlaps,
+    ClusterMember, MATERIAL_CHANGE, OVERLAP_THRESHOLD, OverlapCluster, OverlapPair, PairDecision,
+    Signal, Similar, cluster_overlaps,
 };
 
 pub use kobler_search::NeedHit;
-pub use kobler_store::User;
+pub use kobler_store::{Decision, OverlapDecision, User};
 
 use kobler_core::{Kind, Record};
 pub use kobler_search::IndexOptions;

@@ -1,20 +1,62 @@
 //! Overlap detection: needs that ask the same as another need or as a project.
 //!
-//! Each need is used as a query against needs and projects (top-k only, so the whole check
-//! grows linearly with the number of needs). A pair's score is the other document's retrieval
-//! score relative to the need's score against itself, so it lies in about [0, 1] whatever the
-//! length of the need.
+//! Two signals, each a score in [0, 1]:
+//! - **topic**: each need is used as a query against needs and projects (top-k only, with the
+//!   thesaurus, spelling pairs and compounds of matching, so it crosses languages). A pair's
+//!   score is the other document's retrieval score relative to the need's score against itself,
+//!   so it does not depend on how long the need is;
+//! - **text**: near-duplicate wording, the estimated Jaccard similarity of the two texts'
+//!   analysed word pairs (MinHash), with candidates from banded LSH.
+//!
+//! A pair's score is the larger of the two, and it is flagged when that reaches the threshold.
+//! Both signals cost about one top-k query or one signature per document, so a whole run grows
+//! linearly with the number of needs and projects.
+//!
+//! Coordinators' decisions are kept in the store. A dismissed pair is not flagged again until
+//! one side's vocabulary has changed materially; a confirmed pair stays flagged, marked as such.
 
-use crate::{Engine, Result};
-use kobler_core::{Need, NeedStatus};
+use crate::{Engine, EngineError, Result, Role};
+use kobler_core::{Kind, Need, NeedStatus, Record};
+use kobler_matcher::minhash::{LshIndex, Signature, vocabulary_overlap};
 use kobler_search::{DocKind, Hit, RetrieveFilter};
+use kobler_store::{Decision, OverlapDecision, User};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
-/// Pairs scoring at least this are flagged.
+/// Pairs scoring at least this are flagged (calibrated on the development set; see
+/// `docs/overlap.md`).
 pub const OVERLAP_THRESHOLD: f32 = 0.25;
+/// A side whose vocabulary kept less than this share (Jaccard) of what it was when a pair was
+/// dismissed has changed materially, and the pair may be flagged again.
+pub const MATERIAL_CHANGE: f32 = 0.8;
 /// Candidates retrieved per need.
 const CANDIDATES: usize = 20;
+
+/// Which signal found a pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Signal {
+    /// Similar subject in the index, across languages and vocabularies.
+    Topic,
+    /// Near-duplicate wording.
+    Text,
+}
+
+/// The decision in force on a flagged pair.
+#[derive(Debug, Clone, Serialize)]
+pub struct PairDecision {
+    /// Confirmed or dismissed.
+    pub decision: Decision,
+    /// Who decided.
+    pub by: String,
+    /// When.
+    pub at: String,
+    /// Their note.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// One side has changed materially since (why a dismissed pair is flagged again).
+    pub changed_since: bool,
+}
 
 /// Two needs, or a need and a project, that cover the same ground.
 #[derive(Debug, Clone, Serialize)]
@@ -25,13 +67,22 @@ pub struct OverlapPair {
     pub b: String,
     /// `need` or `project`.
     pub b_kind: DocKind,
-    /// Similarity in about [0, 1]; higher is more alike.
+    /// Similarity in [0, 1]: the stronger of the two signals.
     pub score: f32,
+    /// The signals that reached the threshold.
+    pub signals: Vec<Signal>,
+    /// The topic signal's score.
+    pub topic: f32,
+    /// The text signal's score (estimated Jaccard of word pairs).
+    pub text: f32,
     /// Words both texts use (as the need writes them).
     pub shared_terms: Vec<String>,
-    /// The project's status, for need–project pairs.
+    /// The project's status, for need–project pairs (planned, active or completed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    /// A coordinator's decision on the pair, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<PairDecision>,
 }
 
 /// A need or project similar to a need that is being posted.
@@ -43,8 +94,10 @@ pub struct Similar {
     pub kind: DocKind,
     /// Its title.
     pub title: String,
-    /// Similarity in about [0, 1].
+    /// Similarity in [0, 1].
     pub score: f32,
+    /// The signals that reached the threshold.
+    pub signals: Vec<Signal>,
     /// Words both texts use.
     pub shared_terms: Vec<String>,
     /// Its status.
@@ -56,77 +109,206 @@ fn considered(need: &Need) -> bool {
     matches!(need.status, NeedStatus::Open | NeedStatus::Matched)
 }
 
+/// A need or project taking part in an overlap run.
+struct Item {
+    kind: DocKind,
+    id: String,
+    text: String,
+    status: Option<String>,
+    /// Only open and matched needs are queried and flagged; every project is a candidate.
+    query: bool,
+    signature: Option<Signature>,
+}
+
+/// Both signals of one pair, before the threshold.
+#[derive(Default, Clone, Copy)]
+struct Scores {
+    topic: f32,
+    text: f32,
+}
+
+impl Scores {
+    fn combined(self) -> f32 {
+        self.topic.max(self.text)
+    }
+
+    fn signals(self, threshold: f32) -> Vec<Signal> {
+        let mut signals = Vec::new();
+        if self.topic >= threshold {
+            signals.push(Signal::Topic);
+        }
+        if self.text >= threshold {
+            signals.push(Signal::Text);
+        }
+        signals
+    }
+}
+
 impl Engine {
-    /// Needs and projects similar to `need`, most similar first, down to `threshold`.
+    /// Needs and projects similar to `need`, most similar first, down to `threshold`: what the
+    /// author of a new need is shown. One top-k query, so it stays fast at any corpus size.
     pub fn similar_to(&self, need: &Need, threshold: f32) -> Result<Vec<Similar>> {
         let text = need.text();
+        let signature = self.signature(&text);
+        let mut out = Vec::new();
+        for (hit, topic) in self.topical_neighbours(&need.id, &text)? {
+            let hit_text = hit.text();
+            let scores = Scores {
+                topic,
+                text: text_similarity(signature.as_ref(), self.signature(&hit_text).as_ref()),
+            };
+            if scores.combined() < threshold {
+                continue;
+            }
+            out.push(Similar {
+                shared_terms: self.index.shared_words(&text, &hit_text),
+                signals: scores.signals(threshold),
+                score: scores.combined(),
+                id: hit.id,
+                kind: hit.kind,
+                title: hit.title,
+                status: hit.status,
+            });
+        }
+        out.sort_by(|x, y| y.score.total_cmp(&x.score).then_with(|| x.id.cmp(&y.id)));
+        Ok(out)
+    }
+
+    /// The needs and projects retrieved for need `id` with `text` (other than itself, drafts and
+    /// closed needs), each with its topic score: its retrieval score relative to the need's own.
+    fn topical_neighbours(&self, id: &str, text: &str) -> Result<Vec<(Hit, f32)>> {
         let filter = RetrieveFilter {
             kinds: vec![DocKind::Need, DocKind::Project],
             status: None,
         };
-        let hits = self.index.retrieve(&text, &filter, CANDIDATES + 1)?;
-        let self_score = self_score(need, &hits);
+        let hits = self.index.retrieve(text, &filter, CANDIDATES + 1)?;
+        let self_score = self_score(id, &hits);
         Ok(hits
             .into_iter()
-            .filter(|h| !(h.kind == DocKind::Need && h.id == need.id))
+            .filter(|h| !(h.kind == DocKind::Need && h.id == id))
             .filter(|h| {
                 h.kind != DocKind::Need
                     || !matches!(h.status.as_deref(), Some("draft") | Some("closed"))
             })
-            .filter_map(|h| {
-                let score = (h.score / self_score).min(1.0);
-                (score >= threshold).then(|| Similar {
-                    shared_terms: self.index.shared_words(&text, &h.text()),
-                    id: h.id,
-                    kind: h.kind,
-                    title: h.title,
-                    score,
-                    status: h.status,
-                })
+            .map(|h| {
+                let topic = (h.score / self_score).min(1.0);
+                (h, topic)
             })
             .collect())
     }
 
+    /// The MinHash signature of a text's analysed words.
+    fn signature(&self, text: &str) -> Option<Signature> {
+        Signature::of_words(&self.index.analysed_words(text))
+    }
+
     /// Every pair over open and matched needs and all projects scoring at least `threshold`
-    /// ([`OVERLAP_THRESHOLD`] is the calibrated default), best first.
+    /// ([`OVERLAP_THRESHOLD`] is the calibrated default), best first. Pairs a coordinator
+    /// dismissed are left out unless one side has changed materially since.
     pub async fn overlaps(&self, threshold: f32) -> Result<Vec<OverlapPair>> {
-        let needs = self.store.list(kobler_core::Kind::Need).await?;
-        let mut pairs: HashMap<(String, String), OverlapPair> = HashMap::new();
-        for record in needs {
-            let kobler_core::Record::Need(need) = record else {
-                continue;
-            };
-            if !considered(&need) {
-                continue;
-            }
-            for similar in self.similar_to(&need, threshold)? {
-                let (a, b) = if similar.kind == DocKind::Need && similar.id < need.id {
-                    (similar.id.clone(), need.id.clone())
-                } else {
-                    (need.id.clone(), similar.id.clone())
-                };
-                let pair = OverlapPair {
-                    a: a.clone(),
-                    b: b.clone(),
-                    b_kind: similar.kind,
-                    score: similar.score,
-                    shared_terms: similar.shared_terms,
-                    status: if similar.kind == DocKind::Project {
-                        similar.status
-                    } else {
-                        None
-                    },
-                };
-                // A need–need pair is seen from both sides: keep the stronger view.
-                match pairs.get(&(a.clone(), b.clone())) {
-                    Some(existing) if existing.score >= pair.score => {}
-                    _ => {
-                        pairs.insert((a, b), pair);
-                    }
+        let items = self.overlap_items().await?;
+        let position: HashMap<(DocKind, &str), usize> = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| ((item.kind, item.id.as_str()), i))
+            .collect();
+
+        // Topic: one top-k query per need, spread over the cores.
+        let queries: Vec<usize> = (0..items.len()).filter(|&i| items[i].query).collect();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = queries.len().div_ceil(threads).max(1);
+        let found: Vec<Result<Vec<(usize, usize, f32)>>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = queries
+                .chunks(chunk)
+                .map(|part| {
+                    let (items, position) = (&items, &position);
+                    scope.spawn(move || -> Result<Vec<(usize, usize, f32)>> {
+                        let mut pairs = Vec::new();
+                        for &i in part {
+                            let item = &items[i];
+                            for (hit, topic) in self.topical_neighbours(&item.id, &item.text)? {
+                                if let Some(&j) = position.get(&(hit.kind, hit.id.as_str())) {
+                                    pairs.push((i, j, topic));
+                                }
+                            }
+                        }
+                        Ok(pairs)
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| {
+                    w.join()
+                        .unwrap_or_else(|_| Err(EngineError::Io("an overlap worker failed".into())))
+                })
+                .collect()
+        });
+        let mut scores: HashMap<(usize, usize), Scores> = HashMap::new();
+        for part in found {
+            for (i, j, topic) in part? {
+                if let Some(key) = pair_key(&items, i, j) {
+                    let entry = scores.entry(key).or_default();
+                    // A need–need pair is seen from both sides: keep the stronger view.
+                    entry.topic = entry.topic.max(topic);
                 }
             }
         }
-        let mut out: Vec<OverlapPair> = pairs.into_values().collect();
+
+        // Text: near-duplicate candidates from LSH, whatever the index ranked.
+        let mut lsh = LshIndex::new();
+        for (i, item) in items.iter().enumerate() {
+            if let Some(signature) = &item.signature {
+                lsh.insert(i, signature);
+            }
+        }
+        for (i, j) in lsh.candidate_pairs() {
+            if let Some(key) = pair_key(&items, i, j) {
+                scores.entry(key).or_default();
+            }
+        }
+        for (&(i, j), entry) in scores.iter_mut() {
+            entry.text = text_similarity(items[i].signature.as_ref(), items[j].signature.as_ref());
+        }
+
+        let decisions = self.decisions_in_force().await?;
+        let mut out = Vec::new();
+        for ((i, j), pair_scores) in scores {
+            let score = pair_scores.combined();
+            if score < threshold {
+                continue;
+            }
+            let (a, b) = (&items[i], &items[j]);
+            let decision = match decisions.get(&decision_key(a, b)) {
+                Some(d) => {
+                    let changed_since = self.changed_materially(&d.a_words, &a.text)
+                        || self.changed_materially(&d.b_words, &b.text);
+                    if d.decision == Decision::Dismissed && !changed_since {
+                        continue;
+                    }
+                    Some(PairDecision {
+                        decision: d.decision,
+                        by: d.decided_by.clone(),
+                        at: d.decided_at.clone(),
+                        note: d.note.clone(),
+                        changed_since,
+                    })
+                }
+                None => None,
+            };
+            out.push(OverlapPair {
+                a: a.id.clone(),
+                b: b.id.clone(),
+                b_kind: b.kind,
+                score,
+                signals: pair_scores.signals(threshold),
+                topic: pair_scores.topic,
+                text: pair_scores.text,
+                shared_terms: self.index.shared_words(&a.text, &b.text),
+                status: b.status.clone().filter(|_| b.kind == DocKind::Project),
+                decision,
+            });
+        }
         out.sort_by(|x, y| {
             y.score
                 .total_cmp(&x.score)
@@ -134,13 +316,206 @@ impl Engine {
         });
         Ok(out)
     }
+
+    /// The open and matched needs, and every project, with their signatures.
+    async fn overlap_items(&self) -> Result<Vec<Item>> {
+        let mut items = Vec::new();
+        for kind in [Kind::Need, Kind::Project] {
+            for record in self.store.list(kind).await? {
+                let item = match record {
+                    Record::Need(need) if considered(&need) => Item {
+                        kind: DocKind::Need,
+                        text: need.text(),
+                        status: Some(need.status.as_str().to_string()),
+                        id: need.id,
+                        query: true,
+                        signature: None,
+                    },
+                    Record::Project(project) => Item {
+                        kind: DocKind::Project,
+                        text: project.text(),
+                        status: project.status.map(|s| s.as_str().to_string()),
+                        id: project.id,
+                        query: false,
+                        signature: None,
+                    },
+                    _ => continue,
+                };
+                items.push(item);
+            }
+        }
+        for item in &mut items {
+            item.signature = self.signature(&item.text);
+        }
+        Ok(items)
+    }
+
+    /// The latest decision per pair.
+    async fn decisions_in_force(
+        &self,
+    ) -> Result<HashMap<(Kind, String, Kind, String), OverlapDecision>> {
+        Ok(self
+            .store
+            .overlap_decisions()
+            .await?
+            .into_iter()
+            .map(|d| ((d.a_kind, d.a.clone(), d.b_kind, d.b.clone()), d))
+            .collect())
+    }
+
+    /// Whether `text` kept less than [`MATERIAL_CHANGE`] of the vocabulary `then` had.
+    fn changed_materially(&self, then: &str, text: &str) -> bool {
+        let then: Vec<&str> = then.split_whitespace().collect();
+        let now = self.vocabulary(text);
+        let now: Vec<&str> = now.split_whitespace().collect();
+        vocabulary_overlap(&then, &now) < MATERIAL_CHANGE
+    }
+
+    /// A text's distinct analysed words, sorted and space-separated (what a decision keeps).
+    fn vocabulary(&self, text: &str) -> String {
+        let words: BTreeSet<String> = self.index.analysed_words(text).into_iter().collect();
+        words.into_iter().collect::<Vec<_>>().join(" ")
+    }
+
+    /// Records a coordinator's decision on the pair of `first` and `second` (need or project
+    /// ids, in any order; at least one must be a need). The two texts' vocabulary is kept with
+    /// it, so a dismissed pair comes back only after a material change. Only coordinators and
+    /// admins decide.
+    pub async fn decide_overlap(
+        &self,
+        first: &str,
+        second: &str,
+        decision: Decision,
+        note: Option<String>,
+        by: &User,
+    ) -> Result<OverlapDecision> {
+        if !matches!(by.role.parse(), Ok(Role::Coordinator | Role::Admin)) {
+            return Err(EngineError::Invalid(format!(
+                "{} is {}; only coordinators and admins decide on overlaps",
+                by.name, by.role
+            )));
+        }
+        let first = self.overlap_side(first).await?;
+        let second = self.overlap_side(second).await?;
+        if first.kind != DocKind::Need && second.kind != DocKind::Need {
+            return Err(EngineError::Invalid(
+                "an overlap pair needs at least one need; two projects are never flagged".into(),
+            ));
+        }
+        if first.kind == second.kind && first.id == second.id {
+            return Err(EngineError::Invalid(format!(
+                "{} cannot overlap with itself",
+                first.id
+            )));
+        }
+        let (a, b) = ordered(first, second);
+        let mut stored = OverlapDecision {
+            seq: 0,
+            a_kind: kind_of(a.kind),
+            a: a.id.clone(),
+            b_kind: kind_of(b.kind),
+            b: b.id.clone(),
+            decision,
+            note: note.filter(|n| !n.trim().is_empty()),
+            decided_by: by.name.clone(),
+            decided_at: String::new(),
+            a_words: self.vocabulary(&a.text),
+            b_words: self.vocabulary(&b.text),
+        };
+        stored.seq = self.store.add_overlap_decision(&stored).await?;
+        let history = self.store.overlap_decisions().await?;
+        if let Some(saved) = history.into_iter().find(|d| d.seq == stored.seq) {
+            stored.decided_at = saved.decided_at;
+        }
+        Ok(stored)
+    }
+
+    /// Every decision on overlap pairs, oldest first: the audit trail.
+    pub async fn overlap_decisions(&self) -> Result<Vec<OverlapDecision>> {
+        Ok(self.store.overlap_decisions().await?)
+    }
+
+    /// A need (looked up first) or a project by id, as one side of a pair.
+    async fn overlap_side(&self, id: &str) -> Result<Item> {
+        for kind in [Kind::Need, Kind::Project] {
+            let item = match self.store.get(kind, id).await? {
+                Some(Record::Need(need)) => Item {
+                    kind: DocKind::Need,
+                    text: need.text(),
+                    status: Some(need.status.as_str().to_string()),
+                    id: need.id,
+                    query: true,
+                    signature: None,
+                },
+                Some(Record::Project(project)) => Item {
+                    kind: DocKind::Project,
+                    text: project.text(),
+                    status: project.status.map(|s| s.as_str().to_string()),
+                    id: project.id,
+                    query: false,
+                    signature: None,
+                },
+                _ => continue,
+            };
+            return Ok(item);
+        }
+        Err(EngineError::NotFound(format!(
+            "no need or project with id {id:?}"
+        )))
+    }
+}
+
+/// A pair's two sides in their canonical order: the need first; two needs by id.
+fn ordered(x: Item, y: Item) -> (Item, Item) {
+    let x_first = match (x.kind, y.kind) {
+        (DocKind::Need, DocKind::Need) => x.id <= y.id,
+        (DocKind::Need, _) => true,
+        _ => false,
+    };
+    if x_first { (x, y) } else { (y, x) }
+}
+
+/// The canonical key of the pair of items `i` and `j` (see [`ordered`]), or `None` for pairs
+/// that are never flagged (project–project, an item with itself, a need not queried).
+fn pair_key(items: &[Item], i: usize, j: usize) -> Option<(usize, usize)> {
+    let (x, y) = (&items[i], &items[j]);
+    if i == j || (x.kind != DocKind::Need && y.kind != DocKind::Need) {
+        return None;
+    }
+    let key = match (x.kind, y.kind) {
+        (DocKind::Need, DocKind::Need) if x.id <= y.id => (i, j),
+        (DocKind::Need, DocKind::Need) => (j, i),
+        (DocKind::Need, _) => (i, j),
+        _ => (j, i),
+    };
+    items[key.0].query.then_some(key)
+}
+
+fn decision_key(a: &Item, b: &Item) -> (Kind, String, Kind, String) {
+    (kind_of(a.kind), a.id.clone(), kind_of(b.kind), b.id.clone())
+}
+
+fn kind_of(kind: DocKind) -> Kind {
+    match kind {
+        DocKind::Need => Kind::Need,
+        DocKind::Project => Kind::Project,
+        DocKind::Work => Kind::Work,
+        DocKind::Profile => Kind::Researcher,
+    }
+}
+
+fn text_similarity(a: Option<&Signature>, b: Option<&Signature>) -> f32 {
+    match (a, b) {
+        (Some(a), Some(b)) => a.jaccard(b),
+        _ => 0.0,
+    }
 }
 
 /// The need's score against itself: the yardstick for its pairs. When the need is not indexed
 /// (yet) or was pushed out of the top-k, the best hit stands in.
-fn self_score(need: &Need, hits: &[Hit]) -> f32 {
+fn self_score(id: &str, hits: &[Hit]) -> f32 {
     hits.iter()
-        .find(|h| h.kind == DocKind::Need && h.id == need.id)
+        .find(|h| h.kind == DocKind::Need && h.id == id)
         .map(|own| own.score)
         .unwrap_or_else(|| hits.iter().map(|h| h.score).fold(0.0f32, f32::max))
         .max(f32::EPSILON)
@@ -242,8 +617,12 @@ mod tests {
             b: b.into(),
             b_kind: kind,
             score,
+            signals: vec![Signal::Topic],
+            topic: score,
+            text: 0.0,
             shared_terms: Vec::new(),
             status: None,
+            decision: None,
         }
     }
 

@@ -7,5 +7,6 @@
 pub mod aggregate;
 pub mod assign;
 pub mod metrics;
+pub mod minhash;
 
 pub use aggregate::{AggregationParams, Evidence, EvidenceKind, Suggestion, aggregate};

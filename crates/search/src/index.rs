@@ -296,6 +296,20 @@ impl SearchIndex {
             path: dir.display().to_string(),
             source,
         };
+        // Another process (an import beside a `kobler stats`) may be creating the index right
+        // now: hold a lock beside the directory while deciding whether to keep or recreate it,
+        // so one never clears what the other is writing.
+        let lock_path = dir.with_extension("lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .and_then(|file| file.lock().map(|()| file))
+            .map_err(|source| SearchError::Io {
+                path: lock_path.display().to_string(),
+                source,
+            })?;
         std::fs::create_dir_all(dir).map_err(io_error)?;
         let mut state = IndexState::Fresh;
         let existing = Index::open_in_dir(dir).ok().filter(|index| {
@@ -319,6 +333,7 @@ impl SearchIndex {
                 index
             }
         };
+        drop(lock);
         let mut analyzers = BTreeMap::new();
         for (name, group) in &definition.groups {
             let analyzer = definition.analyzer(group);
@@ -822,6 +837,23 @@ impl SearchIndex {
             });
         }
         Ok((total, hits))
+    }
+
+    /// The analysed words of `text` in order, by the analyser group of its detected language:
+    /// lower-cased, stemmed, nynorsk spelled the bokmål way, stop words gone. Two texts that say
+    /// the same in slightly different forms give the same words (the input of near-duplicate
+    /// detection).
+    pub fn analysed_words(&self, text: &str) -> Vec<String> {
+        let group = self.definition.group_of(detect_language(text));
+        self.analyzers
+            .get(group)
+            .map(|analyzer| {
+                analyse_positions(analyzer, text)
+                    .into_iter()
+                    .map(|(_, word)| word)
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The words of `text` (as written there) whose analysed form also occurs in `other`: the

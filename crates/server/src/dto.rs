@@ -2,7 +2,10 @@
 //! types can change without changing the wire format silently.
 
 use kobler_core::Need;
-use kobler_engine::{NeedHit, ResearcherSuggestion, Similar};
+use kobler_engine::{
+    NeedHit, OverlapCluster, OverlapDecision, OverlapPair, PairDecision, ResearcherSuggestion,
+    Signal, Similar,
+};
 use kobler_matcher::{Evidence, EvidenceKind};
 use kobler_search::DocKind;
 use serde::Serialize;
@@ -239,13 +242,28 @@ pub struct SimilarItem {
     pub kind: String,
     /// Its title.
     pub title: String,
-    /// Similarity in about [0, 1].
+    /// Similarity in [0, 1].
     pub score: f32,
+    /// Which signals fired: `topic` (same subject) and/or `text` (near-duplicate wording).
+    pub signals: Vec<String>,
     /// Words both texts use.
     pub shared_terms: Vec<String>,
     /// Its status.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+}
+
+fn signal_names(signals: &[Signal]) -> Vec<String> {
+    signals
+        .iter()
+        .map(|s| {
+            match s {
+                Signal::Topic => "topic",
+                Signal::Text => "text",
+            }
+            .to_string()
+        })
+        .collect()
 }
 
 fn doc_kind(kind: DocKind) -> &'static str {
@@ -264,8 +282,168 @@ impl From<Similar> for SimilarItem {
             kind: doc_kind(s.kind).to_string(),
             title: s.title,
             score: s.score,
+            signals: signal_names(&s.signals),
             shared_terms: s.shared_terms,
             status: s.status,
+        }
+    }
+}
+
+/// Flagged overlap pairs.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OverlapList {
+    /// How many pairs are flagged.
+    pub total: usize,
+    /// The pairs, best first.
+    pub items: Vec<OverlapItem>,
+}
+
+/// Two needs, or a need and a project, that cover the same ground.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OverlapItem {
+    /// A need id.
+    pub a: String,
+    /// A need or project id.
+    pub b: String,
+    /// `need` or `project`.
+    #[schema(example = "project")]
+    pub b_kind: String,
+    /// Similarity in [0, 1]: the stronger of the two signals.
+    pub score: f32,
+    /// Which signals reached the threshold: `topic` and/or `text`.
+    pub signals: Vec<String>,
+    /// The topic signal (same subject in the index, across languages).
+    pub topic: f32,
+    /// The text signal (near-duplicate wording, estimated Jaccard of word pairs).
+    pub text: f32,
+    /// Words both texts use.
+    pub shared_terms: Vec<String>,
+    /// The project's status (planned, active, completed), for need–project pairs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The coordinators' decision in force, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<PairDecisionItem>,
+}
+
+/// The decision in force on a flagged pair.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PairDecisionItem {
+    /// `confirmed` or `dismissed`.
+    pub decision: String,
+    /// Who decided.
+    pub by: String,
+    /// When (UTC).
+    pub at: String,
+    /// Their note.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// One side changed materially since the decision.
+    pub changed_since: bool,
+}
+
+impl From<PairDecision> for PairDecisionItem {
+    fn from(d: PairDecision) -> Self {
+        PairDecisionItem {
+            decision: d.decision.as_str().to_string(),
+            by: d.by,
+            at: d.at,
+            note: d.note,
+            changed_since: d.changed_since,
+        }
+    }
+}
+
+impl From<OverlapPair> for OverlapItem {
+    fn from(p: OverlapPair) -> Self {
+        OverlapItem {
+            a: p.a,
+            b: p.b,
+            b_kind: doc_kind(p.b_kind).to_string(),
+            score: p.score,
+            signals: signal_names(&p.signals),
+            topic: p.topic,
+            text: p.text,
+            shared_terms: p.shared_terms,
+            status: p.status,
+            decision: p.decision.map(Into::into),
+        }
+    }
+}
+
+/// Overlapping needs and projects, grouped.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OverlapClusterItem {
+    /// The members: needs first, each sorted by id.
+    pub members: Vec<ClusterMemberItem>,
+    /// Flagged pairs inside the cluster.
+    pub pairs: usize,
+    /// The strongest pair's score.
+    pub score: f32,
+}
+
+/// One need or project in a cluster.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClusterMemberItem {
+    /// Its id.
+    pub id: String,
+    /// `need` or `project`.
+    pub kind: String,
+}
+
+impl From<OverlapCluster> for OverlapClusterItem {
+    fn from(c: OverlapCluster) -> Self {
+        OverlapClusterItem {
+            members: c
+                .members
+                .into_iter()
+                .map(|m| ClusterMemberItem {
+                    id: m.id,
+                    kind: doc_kind(m.kind).to_string(),
+                })
+                .collect(),
+            pairs: c.pairs,
+            score: c.score,
+        }
+    }
+}
+
+/// A coordinator's decision on an overlap pair, as stored.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OverlapDecisionItem {
+    /// Its place in the audit trail.
+    pub seq: i64,
+    /// First side (a need).
+    pub a: String,
+    /// `need`.
+    pub a_kind: String,
+    /// Second side.
+    pub b: String,
+    /// `need` or `project`.
+    pub b_kind: String,
+    /// `confirmed` or `dismissed`.
+    pub decision: String,
+    /// The coordinator's note.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Who decided.
+    pub decided_by: String,
+    /// When (UTC).
+    pub decided_at: String,
+}
+
+impl From<OverlapDecision> for OverlapDecisionItem {
+    fn from(d: OverlapDecision) -> Self {
+        OverlapDecisionItem {
+            seq: d.seq,
+            a: d.a,
+            a_kind: d.a_kind.as_str().to_string(),
+            b: d.b,
+            b_kind: d.b_kind.as_str().to_string(),
+            decision: d.decision.as_str().to_string(),
+            note: d.note,
+            decided_by: d.decided_by,
+            decided_at: d.decided_at,
         }
     }
 }

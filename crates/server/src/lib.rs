@@ -14,11 +14,13 @@ mod dto;
 mod error;
 mod needs;
 mod openapi;
+mod overlaps;
 
 pub use auth::{MaybeSignedIn, SignedIn};
 pub use dto::{
-    CreatedNeed, ErrorBody, EvidenceItem, FieldErrorItem, NeedDto, NeedList, NeedListItem,
-    NeedMatches, NewNeed, SimilarItem, Suggestion,
+    ClusterMemberItem, CreatedNeed, ErrorBody, EvidenceItem, FieldErrorItem, NeedDto, NeedList,
+    NeedListItem, NeedMatches, NewNeed, OverlapClusterItem, OverlapDecisionItem, OverlapItem,
+    OverlapList, PairDecisionItem, SimilarItem, Suggestion,
 };
 pub use error::ApiError;
 pub use openapi::ApiDoc;
@@ -75,6 +77,12 @@ pub fn router(engine: Engine) -> Router {
         )
         .route("/api/v1/needs/{id}", get(needs::get_need))
         .route("/api/v1/needs/{id}/matches", get(needs::need_matches))
+        .route("/api/v1/overlaps", get(overlaps::list_overlaps))
+        .route("/api/v1/overlaps/clusters", get(overlaps::list_clusters))
+        .route(
+            "/api/v1/overlaps/decisions",
+            get(overlaps::list_decisions).post(overlaps::decide),
+        )
         .fallback(not_found)
         // After the routes: it applies to the method routers registered so far.
         .method_not_allowed_fallback(method_not_allowed)

@@ -1,6 +1,6 @@
 //! The OpenAPI document of the `/api/v1` routes, served at `/api/openapi.json`.
 
-use crate::needs;
+use crate::{needs, overlaps};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -17,9 +17,16 @@ use utoipa::{Modify, OpenApi};
         needs::get_need,
         needs::create_need,
         needs::need_matches,
+        overlaps::list_overlaps,
+        overlaps::list_clusters,
+        overlaps::decide,
+        overlaps::list_decisions,
     ),
     modifiers(&BearerAuth),
-    tags((name = "needs", description = "Knowledge needs posted by municipal units"))
+    tags(
+        (name = "needs", description = "Knowledge needs posted by municipal units"),
+        (name = "overlaps", description = "Needs and projects that cover the same ground, for coordinators to confirm or dismiss")
+    )
 )]
 pub struct ApiDoc;
 
@@ -59,7 +66,10 @@ mod tests {
             [
                 "/api/v1/needs",
                 "/api/v1/needs/{id}",
-                "/api/v1/needs/{id}/matches"
+                "/api/v1/needs/{id}/matches",
+                "/api/v1/overlaps",
+                "/api/v1/overlaps/clusters",
+                "/api/v1/overlaps/decisions",
             ]
         );
         let needs = &doc.paths.paths["/api/v1/needs"];
@@ -76,6 +86,9 @@ mod tests {
             "CreatedNeed",
             "NeedMatches",
             "ErrorBody",
+            "OverlapList",
+            "OverlapClusterItem",
+            "OverlapDecisionItem",
         ] {
             assert!(components.schemas.contains_key(schema), "{schema} missing");
         }

@@ -55,6 +55,68 @@ pub struct BatchOutcome {
     pub unchanged: u64,
 }
 
+/// What a coordinator decided about an overlap flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    /// The two really cover the same ground: a chance to join forces.
+    Confirmed,
+    /// A false alarm: do not flag the pair again unless one side changes materially.
+    Dismissed,
+}
+
+impl Decision {
+    /// The stored and serialised name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Confirmed => "confirmed",
+            Decision::Dismissed => "dismissed",
+        }
+    }
+}
+
+impl FromStr for Decision {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "confirmed" | "confirm" => Ok(Decision::Confirmed),
+            "dismissed" | "dismiss" => Ok(Decision::Dismissed),
+            other => Err(format!(
+                "unknown decision {other:?} (expected confirm or dismiss)"
+            )),
+        }
+    }
+}
+
+/// One decision on an overlap pair, with who made it and the two sides' vocabulary then.
+#[derive(Debug, Clone, Serialize)]
+pub struct OverlapDecision {
+    /// Its place in the audit trail (assigned by the store; ignored when adding).
+    pub seq: i64,
+    /// Kind of the first side.
+    pub a_kind: Kind,
+    /// Id of the first side.
+    pub a: String,
+    /// Kind of the second side.
+    pub b_kind: Kind,
+    /// Id of the second side.
+    pub b: String,
+    /// What was decided.
+    pub decision: Decision,
+    /// The coordinator's note.
+    pub note: Option<String>,
+    /// Who decided (a user name).
+    pub decided_by: String,
+    /// When (UTC, `YYYY-MM-DDTHH:MM:SSZ`; assigned by the store).
+    pub decided_at: String,
+    /// The first side's analysed words then, space-separated.
+    #[serde(skip)]
+    pub a_words: String,
+    /// The second side's analysed words then, space-separated.
+    #[serde(skip)]
+    pub b_words: String,
+}
+
 /// A record as stored, with its change sequence number.
 #[derive(Debug, Clone)]
 pub struct StoredRecord {
@@ -339,6 +401,66 @@ impl Store {
         .await?;
         row.map(|row| user_from_row(&row)).transpose()
     }
+
+    /// Records a coordinator's decision on an overlap pair. Decisions are never overwritten:
+    /// the latest one per pair is in force and the earlier ones are its history.
+    pub async fn add_overlap_decision(&self, decision: &OverlapDecision) -> Result<i64> {
+        let result = sqlx::query(
+            "INSERT INTO overlap_decisions \
+             (a_kind, a_id, b_kind, b_id, decision, note, decided_by, a_words, b_words) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(decision.a_kind.as_str())
+        .bind(&decision.a)
+        .bind(decision.b_kind.as_str())
+        .bind(&decision.b)
+        .bind(decision.decision.as_str())
+        .bind(&decision.note)
+        .bind(&decision.decided_by)
+        .bind(&decision.a_words)
+        .bind(&decision.b_words)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.last_insert_rowid())
+    }
+
+    /// Every overlap decision, oldest first (so the last one per pair is the one in force).
+    pub async fn overlap_decisions(&self) -> Result<Vec<OverlapDecision>> {
+        let rows = sqlx::query(
+            "SELECT seq, a_kind, a_id, b_kind, b_id, decision, note, decided_by, decided_at, \
+             a_words, b_words FROM overlap_decisions ORDER BY seq",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(overlap_decision_from_row).collect()
+    }
+}
+
+fn overlap_decision_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<OverlapDecision> {
+    let seq: i64 = row.try_get("seq")?;
+    let corrupt = |reason: String| StoreError::Corrupt {
+        kind: "overlap decision".into(),
+        id: seq.to_string(),
+        reason,
+    };
+    let kind = |column: &str| -> Result<Kind> {
+        let text: String = row.try_get(column)?;
+        text.parse().map_err(corrupt)
+    };
+    let decision: String = row.try_get("decision")?;
+    Ok(OverlapDecision {
+        seq,
+        a_kind: kind("a_kind")?,
+        a: row.try_get("a_id")?,
+        b_kind: kind("b_kind")?,
+        b: row.try_get("b_id")?,
+        decision: decision.parse().map_err(corrupt)?,
+        note: row.try_get("note")?,
+        decided_by: row.try_get("decided_by")?,
+        decided_at: row.try_get("decided_at")?,
+        a_words: row.try_get("a_words")?,
+        b_words: row.try_get("b_words")?,
+    })
 }
 
 fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<User> {
@@ -370,6 +492,44 @@ mod tests {
 
     fn record(value: serde_json::Value) -> Record {
         parse_record(&value).expect("valid test record")
+    }
+
+    #[tokio::test]
+    async fn overlap_decisions_are_appended_and_read_back_oldest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let mut decision = OverlapDecision {
+            seq: 0,
+            a_kind: Kind::Need,
+            a: "n1".into(),
+            b_kind: Kind::Project,
+            b: "p1".into(),
+            decision: Decision::Dismissed,
+            note: Some("ulike mål".into()),
+            decided_by: "koord".into(),
+            decided_at: String::new(),
+            a_words: "eldr velferd".into(),
+            b_words: "velferd".into(),
+        };
+        let first = store.add_overlap_decision(&decision).await.unwrap();
+        decision.decision = Decision::Confirmed;
+        decision.note = None;
+        let second = store.add_overlap_decision(&decision).await.unwrap();
+        assert!(second > first);
+        let trail = store.overlap_decisions().await.unwrap();
+        assert_eq!(trail.len(), 2);
+        assert_eq!(trail[0].decision, Decision::Dismissed);
+        assert_eq!(trail[0].note.as_deref(), Some("ulike mål"));
+        assert_eq!(trail[0].a_words, "eldr velferd");
+        assert_eq!(trail[1].decision, Decision::Confirmed);
+        assert_eq!(trail[1].decided_at.len(), "2026-01-01T00:00:00Z".len());
+    }
+
+    #[test]
+    fn decisions_parse_from_verbs_and_past_tense_only() {
+        assert_eq!("dismiss".parse(), Ok(Decision::Dismissed));
+        assert_eq!("confirmed".parse(), Ok(Decision::Confirmed));
+        assert!("maybe".parse::<Decision>().is_err());
     }
 
     #[tokio::test]
