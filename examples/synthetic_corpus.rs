@@ -9,48 +9,14 @@
 //! Each researcher gets a topic (one demo work); their works mix words of that topic with words
 //! of the whole vocabulary, so retrieval has real structure to find. Output is deterministic.
 
+mod support;
+
 use std::io::{BufWriter, Write};
+use support::{Lcg, sample, words};
 
 const DEMO_WORKS: &str = include_str!("../fixtures/demo/works.jsonl");
 const DEMO_UNITS: &str = include_str!("../fixtures/demo/units.jsonl");
 const DEMO_NEEDS: &str = include_str!("../fixtures/demo/needs.jsonl");
-
-/// A small deterministic generator (64-bit LCG), so runs are comparable.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
-fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.len() > 2)
-        .map(str::to_lowercase)
-        .collect()
-}
-
-fn sample(rng: &mut Lcg, topic: &[String], vocabulary: &[String], n: usize) -> String {
-    (0..n)
-        .map(|_| {
-            if rng.below(10) < 6 {
-                &topic[rng.below(topic.len())]
-            } else {
-                &vocabulary[rng.below(vocabulary.len())]
-            }
-        })
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
