@@ -168,6 +168,7 @@ impl Engine {
         let filter = RetrieveFilter {
             kinds: self.evidence_kinds(),
             status: None,
+            distinctive_terms: None,
         };
         let hits = self.index.retrieve(&text, &filter, EVIDENCE_DEPTH)?;
         // The hits behind each piece of evidence, for explaining the few that are shown.
@@ -435,6 +436,7 @@ impl Engine {
         let filter = RetrieveFilter {
             kinds: vec![DocKind::Need],
             status: Some(NeedStatus::Open.as_str().into()),
+            distinctive_terms: None,
         };
         let mut out = Vec::new();
         for id in ids {

@@ -18,7 +18,7 @@
 use crate::{Engine, EngineError, Result, Role};
 use kobler_core::{Kind, Need, NeedStatus, Record};
 use kobler_matcher::minhash::{LshIndex, Signature, vocabulary_overlap};
-use kobler_search::{DocKind, Hit, RetrieveFilter};
+use kobler_search::{AnalysedText, DocKind, Hit, RetrieveFilter};
 use kobler_store::{Decision, OverlapDecision, User};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
@@ -31,6 +31,8 @@ pub const OVERLAP_THRESHOLD: f32 = 0.25;
 pub const MATERIAL_CHANGE: f32 = 0.8;
 /// Candidates retrieved per need.
 const CANDIDATES: usize = 20;
+/// Terms per language group in a need's overlap query, the most distinctive first.
+const QUERY_TERMS: usize = 24;
 
 /// Which signal found a pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -117,6 +119,8 @@ struct Item {
     status: Option<String>,
     /// Only open and matched needs are queried and flagged; every project is a candidate.
     query: bool,
+    /// The text analysed once, for its signature and for shared words with any other item.
+    analysed: Option<AnalysedText>,
     signature: Option<Signature>,
 }
 
@@ -180,6 +184,7 @@ impl Engine {
         let filter = RetrieveFilter {
             kinds: vec![DocKind::Need, DocKind::Project],
             status: None,
+            distinctive_terms: Some(QUERY_TERMS),
         };
         let hits = self.index.retrieve(text, &filter, CANDIDATES + 1)?;
         let self_score = self_score(id, &hits);
@@ -215,38 +220,20 @@ impl Engine {
 
         // Topic: one top-k query per need, spread over the cores.
         let queries: Vec<usize> = (0..items.len()).filter(|&i| items[i].query).collect();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let chunk = queries.len().div_ceil(threads).max(1);
-        let found: Vec<Result<Vec<(usize, usize, f32)>>> = std::thread::scope(|scope| {
-            let workers: Vec<_> = queries
-                .chunks(chunk)
-                .map(|part| {
-                    let (items, position) = (&items, &position);
-                    scope.spawn(move || -> Result<Vec<(usize, usize, f32)>> {
-                        let mut pairs = Vec::new();
-                        for &i in part {
-                            let item = &items[i];
-                            for (hit, topic) in self.topical_neighbours(&item.id, &item.text)? {
-                                if let Some(&j) = position.get(&(hit.kind, hit.id.as_str())) {
-                                    pairs.push((i, j, topic));
-                                }
-                            }
-                        }
-                        Ok(pairs)
-                    })
-                })
-                .collect();
-            workers
+        let found = in_parallel(&queries, |&i| -> Result<Vec<(usize, usize, f32)>> {
+            let item = &items[i];
+            Ok(self
+                .topical_neighbours(&item.id, &item.text)?
                 .into_iter()
-                .map(|w| {
-                    w.join()
-                        .unwrap_or_else(|_| Err(EngineError::Io("an overlap worker failed".into())))
+                .filter_map(|(hit, topic)| {
+                    let j = *position.get(&(hit.kind, hit.id.as_str()))?;
+                    Some((i, j, topic))
                 })
-                .collect()
+                .collect())
         });
         let mut scores: HashMap<(usize, usize), Scores> = HashMap::new();
         for part in found {
-            for (i, j, topic) in part? {
+            for (i, j, topic) in part?.into_iter().flatten() {
                 if let Some(key) = pair_key(&items, i, j) {
                     let entry = scores.entry(key).or_default();
                     // A need–need pair is seen from both sides: keep the stronger view.
@@ -270,44 +257,56 @@ impl Engine {
         for (&(i, j), entry) in scores.iter_mut() {
             entry.text = text_similarity(items[i].signature.as_ref(), items[j].signature.as_ref());
         }
-
         let decisions = self.decisions_in_force().await?;
-        let mut out = Vec::new();
-        for ((i, j), pair_scores) in scores {
-            let score = pair_scores.combined();
-            if score < threshold {
-                continue;
-            }
-            let (a, b) = (&items[i], &items[j]);
-            let decision = match decisions.get(&decision_key(a, b)) {
-                Some(d) => {
-                    let changed_since = self.changed_materially(&d.a_words, &a.text)
-                        || self.changed_materially(&d.b_words, &b.text);
-                    if d.decision == Decision::Dismissed && !changed_since {
-                        continue;
+        let flagged: Vec<((usize, usize), Scores)> = scores
+            .into_iter()
+            .filter(|(_, pair_scores)| pair_scores.combined() >= threshold)
+            .collect();
+        // Shared words for every flagged pair: the costliest step, so spread over the cores too.
+        let explained = in_parallel(
+            &flagged,
+            |&((i, j), pair_scores)| -> Result<Option<OverlapPair>> {
+                let (a, b) = (&items[i], &items[j]);
+                let decision = match decisions.get(&decision_key(a, b)) {
+                    Some(d) => {
+                        let changed_since = self.changed_materially(&d.a_words, &a.text)
+                            || self.changed_materially(&d.b_words, &b.text);
+                        if d.decision == Decision::Dismissed && !changed_since {
+                            return Ok(None);
+                        }
+                        Some(PairDecision {
+                            decision: d.decision,
+                            by: d.decided_by.clone(),
+                            at: d.decided_at.clone(),
+                            note: d.note.clone(),
+                            changed_since,
+                        })
                     }
-                    Some(PairDecision {
-                        decision: d.decision,
-                        by: d.decided_by.clone(),
-                        at: d.decided_at.clone(),
-                        note: d.note.clone(),
-                        changed_since,
-                    })
-                }
-                None => None,
-            };
-            out.push(OverlapPair {
-                a: a.id.clone(),
-                b: b.id.clone(),
-                b_kind: b.kind,
-                score,
-                signals: pair_scores.signals(threshold),
-                topic: pair_scores.topic,
-                text: pair_scores.text,
-                shared_terms: self.index.shared_words(&a.text, &b.text),
-                status: b.status.clone().filter(|_| b.kind == DocKind::Project),
-                decision,
-            });
+                    None => None,
+                };
+                let shared_terms = match (&a.analysed, &b.analysed) {
+                    (Some(x), Some(y)) => {
+                        self.index.shared_words_between((x, &a.text), (y, &b.text))
+                    }
+                    _ => self.index.shared_words(&a.text, &b.text),
+                };
+                Ok(Some(OverlapPair {
+                    a: a.id.clone(),
+                    b: b.id.clone(),
+                    b_kind: b.kind,
+                    score: pair_scores.combined(),
+                    signals: pair_scores.signals(threshold),
+                    topic: pair_scores.topic,
+                    text: pair_scores.text,
+                    shared_terms,
+                    status: b.status.clone().filter(|_| b.kind == DocKind::Project),
+                    decision,
+                }))
+            },
+        );
+        let mut out = Vec::with_capacity(flagged.len());
+        for part in explained {
+            out.extend(part?.into_iter().flatten());
         }
         out.sort_by(|x, y| {
             y.score
@@ -329,6 +328,7 @@ impl Engine {
                         status: Some(need.status.as_str().to_string()),
                         id: need.id,
                         query: true,
+                        analysed: None,
                         signature: None,
                     },
                     Record::Project(project) => Item {
@@ -337,6 +337,7 @@ impl Engine {
                         status: project.status.map(|s| s.as_str().to_string()),
                         id: project.id,
                         query: false,
+                        analysed: None,
                         signature: None,
                     },
                     _ => continue,
@@ -345,7 +346,9 @@ impl Engine {
             }
         }
         for item in &mut items {
-            item.signature = self.signature(&item.text);
+            let analysed = self.index.analyse_text(&item.text);
+            item.signature = Signature::of_words(&analysed.words().collect::<Vec<_>>());
+            item.analysed = Some(analysed);
         }
         Ok(items)
     }
@@ -445,6 +448,7 @@ impl Engine {
                     status: Some(need.status.as_str().to_string()),
                     id: need.id,
                     query: true,
+                    analysed: None,
                     signature: None,
                 },
                 Some(Record::Project(project)) => Item {
@@ -453,6 +457,7 @@ impl Engine {
                     status: project.status.map(|s| s.as_str().to_string()),
                     id: project.id,
                     query: false,
+                    analysed: None,
                     signature: None,
                 },
                 _ => continue,
@@ -463,6 +468,33 @@ impl Engine {
             "no need or project with id {id:?}"
         )))
     }
+}
+
+/// `work` applied to every element of `inputs`, on as many threads as there are cores, in
+/// chunks; one result per chunk (its outputs in input order), or the chunk's first error.
+fn in_parallel<T: Sync, O: Send>(
+    inputs: &[T],
+    work: impl Fn(&T) -> Result<O> + Sync,
+) -> Vec<Result<Vec<O>>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = inputs.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = inputs
+            .chunks(chunk)
+            .map(|part| {
+                let work = &work;
+                scope.spawn(move || part.iter().map(work).collect::<Result<Vec<O>>>())
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|_| Err(EngineError::Io("an overlap worker failed".into())))
+            })
+            .collect()
+    })
 }
 
 /// A pair's two sides in their canonical order: the need first; two needs by id.

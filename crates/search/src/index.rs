@@ -59,6 +59,22 @@ pub enum SearchError {
 
 type Result<T, E = SearchError> = std::result::Result<T, E>;
 
+/// A text analysed by its own language's group, kept to compare with many other texts (see
+/// [`SearchIndex::analyse_text`]).
+#[derive(Debug, Clone)]
+pub struct AnalysedText {
+    group: String,
+    /// `(analysed term, lower-cased word as written)`, in text order.
+    tokens: Vec<(String, String)>,
+}
+
+impl AnalysedText {
+    /// The analysed words, in text order.
+    pub fn words(&self) -> impl Iterator<Item = &str> {
+        self.tokens.iter().map(|(term, _)| term.as_str())
+    }
+}
+
 /// The kinds of document in the index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -198,6 +214,11 @@ pub struct RetrieveFilter {
     pub kinds: Vec<DocKind>,
     /// Only documents with this status (e.g. open needs).
     pub status: Option<String>,
+    /// Query with only this many of the text's terms per language group, the most distinctive
+    /// first (term count × inverse document frequency), instead of all of them: the "more like
+    /// this" shape for comparing whole documents, whose cost does not grow with the text's
+    /// length or with its common words.
+    pub distinctive_terms: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -550,7 +571,7 @@ impl SearchIndex {
     /// A query for documents about the same things as `text`: every analysed term of the text
     /// in every group's title and body fields, weighted by how often the text uses it; the parts
     /// of its compounds; and the other-language terms of the thesaurus concepts it uses.
-    fn text_query(&self, text: &str) -> Option<Box<dyn Query>> {
+    fn text_query(&self, text: &str, distinctive_terms: Option<usize>) -> Option<Box<dyn Query>> {
         let searcher = self.reader.searcher();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut sequences: HashMap<String, Vec<String>> = HashMap::new();
@@ -581,8 +602,28 @@ impl SearchIndex {
             }
             own_terms.insert(group.clone(), weights.keys().cloned().collect());
             let mut weights: Vec<(String, f32)> = weights.into_iter().collect();
-            weights.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            weights.truncate(MAX_QUERY_TERMS);
+            match distinctive_terms {
+                Some(keep) => {
+                    let docs = searcher.num_docs() as f32;
+                    let idf = |term: &str| {
+                        let df = searcher
+                            .doc_freq(&Term::from_field_text(body, term))
+                            .unwrap_or(0) as f32;
+                        (1.0 + (docs - df + 0.5) / (df + 0.5)).ln()
+                    };
+                    let mut ranked: Vec<(f32, String, f32)> = weights
+                        .into_iter()
+                        .map(|(term, count)| (count * idf(&term), term, count))
+                        .collect();
+                    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+                    ranked.truncate(keep);
+                    weights = ranked.into_iter().map(|(_, t, c)| (t, c)).collect();
+                }
+                None => {
+                    weights.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                    weights.truncate(MAX_QUERY_TERMS);
+                }
+            }
             for (term, count) in weights {
                 // Repeats count, but less and less: 1 + ln(n)/2 for n ≥ 1, the part weight below.
                 let weight = if count >= 1.0 {
@@ -710,7 +751,7 @@ impl SearchIndex {
 
     /// The `top` documents most about the same things as `text`, best first.
     pub fn retrieve(&self, text: &str, filter: &RetrieveFilter, top: usize) -> Result<Vec<Hit>> {
-        let Some(query) = self.text_query(text) else {
+        let Some(query) = self.text_query(text, filter.distinctive_terms) else {
             return Ok(Vec::new());
         };
         let query = self.filtered(query, filter);
@@ -839,56 +880,77 @@ impl SearchIndex {
         Ok((total, hits))
     }
 
-    /// The analysed words of `text` in order, by the analyser group of its detected language:
-    /// lower-cased, stemmed, nynorsk spelled the bokmål way, stop words gone. Two texts that say
-    /// the same in slightly different forms give the same words (the input of near-duplicate
-    /// detection).
+    /// `text` analysed once by the analyser group of its detected language: lower-cased,
+    /// stemmed, nynorsk spelled the bokmål way, stop words gone, each term with the word it came
+    /// from. Comparing one text with many others starts here, so the analysis and the language
+    /// detection are paid once per text, not once per pair.
+    pub fn analyse_text(&self, text: &str) -> AnalysedText {
+        let group = self.definition.group_of(detect_language(text)).to_string();
+        let tokens = self.surface_tokens(&group, text);
+        AnalysedText { group, tokens }
+    }
+
+    /// The analysed words of `text` in order (see [`SearchIndex::analyse_text`]). Two texts that
+    /// say the same in slightly different forms give the same words.
     pub fn analysed_words(&self, text: &str) -> Vec<String> {
-        let group = self.definition.group_of(detect_language(text));
-        self.analyzers
-            .get(group)
-            .map(|analyzer| {
-                analyse_positions(analyzer, text)
-                    .into_iter()
-                    .map(|(_, word)| word)
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.analyse_text(text)
+            .words()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// `(analysed term, lower-cased word as written)` of `text` by one group's analyser.
+    fn surface_tokens(&self, group: &str, text: &str) -> Vec<(String, String)> {
+        let Some(analyzer) = self.analyzers.get(group) else {
+            return Vec::new();
+        };
+        let mut analyzer = analyzer.clone();
+        let mut stream = analyzer.token_stream(text);
+        let mut tokens = Vec::new();
+        while stream.advance() {
+            let token = stream.token();
+            let surface = text
+                .get(token.offset_from..token.offset_to)
+                .unwrap_or(&token.text)
+                .to_lowercase();
+            tokens.push((token.text.clone(), surface));
+        }
+        tokens
     }
 
     /// The words of `text` (as written there) whose analysed form also occurs in `other`: the
     /// vocabulary two texts share, for explanations. Each text is analysed by its own language's
     /// group (stop words and stemming as indexed), and each word is given once.
     pub fn shared_words(&self, text: &str, other: &str) -> Vec<String> {
-        let mut groups: Vec<&str> = [detect_language(text), detect_language(other)]
-            .into_iter()
-            .map(|lang| self.definition.group_of(lang))
-            .collect();
-        groups.dedup();
-        let theirs = self.analyse(other);
+        self.shared_words_between(
+            (&self.analyse_text(text), text),
+            (&self.analyse_text(other), other),
+        )
+    }
+
+    /// [`SearchIndex::shared_words`] for texts analysed already. Texts in the same language
+    /// group are compared as analysed; for two groups, each text is also analysed the other's
+    /// way (so the raw texts come along).
+    pub fn shared_words_between(
+        &self,
+        (one, one_text): (&AnalysedText, &str),
+        (other, other_text): (&AnalysedText, &str),
+    ) -> Vec<String> {
         let mut seen = HashSet::new();
         let mut words = Vec::new();
-        for group in groups {
-            let (Some(analyzer), Some(their_terms)) =
-                (self.analyzers.get(group), theirs.get(group))
-            else {
-                continue;
-            };
-            let mut analyzer = analyzer.clone();
-            let mut stream = analyzer.token_stream(text);
-            while stream.advance() {
-                let token = stream.token();
-                if !their_terms.contains_key(&token.text) {
-                    continue;
-                }
-                let surface = text
-                    .get(token.offset_from..token.offset_to)
-                    .unwrap_or(&token.text)
-                    .to_lowercase();
-                if seen.insert(surface.clone()) {
-                    words.push(surface);
+        let mut compare = |mine: &[(String, String)], theirs: &[(String, String)]| {
+            let their_terms: HashSet<&str> = theirs.iter().map(|(t, _)| t.as_str()).collect();
+            for (term, surface) in mine {
+                if their_terms.contains(term.as_str()) && seen.insert(surface.clone()) {
+                    words.push(surface.clone());
                 }
             }
+        };
+        if one.group == other.group {
+            compare(&one.tokens, &other.tokens);
+        } else {
+            compare(&one.tokens, &self.surface_tokens(&one.group, other_text));
+            compare(&self.surface_tokens(&other.group, one_text), &other.tokens);
         }
         words
     }
@@ -1115,6 +1177,7 @@ mod tests {
         let filter = RetrieveFilter {
             kinds: vec![DocKind::Work],
             status: None,
+            distinctive_terms: None,
         };
         let hits = index.retrieve(need, &filter, 10).unwrap();
         assert_eq!(hits.first().map(|h| h.id.as_str()), Some("w1"), "{hits:?}");
@@ -1169,6 +1232,7 @@ mod tests {
         let filter = RetrieveFilter {
             kinds: vec![DocKind::Need],
             status: None,
+            distinctive_terms: None,
         };
         let hits = index
             .retrieve("sosialfagleg velferdsteknologi", &filter, 10)

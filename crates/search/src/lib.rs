@@ -17,5 +17,6 @@ pub mod thesaurus;
 pub use baseline::ProfileBaseline;
 pub use definition::{AnalyzerGroup, DefinitionError, IndexDefinition};
 pub use index::{
-    DocKind, Hit, IndexOptions, IndexState, NeedHit, RetrieveFilter, SearchError, SearchIndex,
+    AnalysedText, DocKind, Hit, IndexOptions, IndexState, NeedHit, RetrieveFilter, SearchError,
+    SearchIndex,
 };
