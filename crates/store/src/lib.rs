@@ -146,6 +146,20 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
+            if let Record::Researcher(r) = record {
+                // The first researcher to claim an identifier keeps it (see 0003_identities.sql).
+                for (scheme, value) in kobler_core::identity::researcher_identities(r) {
+                    sqlx::query(
+                        "INSERT INTO identities (scheme, value, researcher) VALUES (?, ?, ?) \
+                         ON CONFLICT (scheme, value) DO NOTHING",
+                    )
+                    .bind(scheme)
+                    .bind(value)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
             for (position, (target_kind, field, target_id)) in
                 record.references().into_iter().enumerate()
             {
@@ -286,6 +300,28 @@ impl Store {
         .await?)
     }
 
+    /// The researcher that holds a person identifier (`scheme` is `orcid`, `cristin` or
+    /// `openalex`; `value` normalised as in [`kobler_core::identity`]).
+    pub async fn researcher_by_identity(&self, scheme: &str, value: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT researcher FROM identities WHERE scheme = ? AND value = ?")
+            .bind(scheme)
+            .bind(value)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Every person identifier and the researcher holding it, as (scheme, value, researcher).
+    /// An import loads them once (tens of thousands of people nationally) instead of asking
+    /// per reference.
+    pub async fn identities(&self) -> Result<Vec<(String, String, String)>> {
+        let rows = sqlx::query("SELECT scheme, value, researcher FROM identities")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("scheme")?, row.try_get("value")?, row.try_get("researcher")?)))
+            .collect()
+    }
+
     /// Adds a local account with an already hashed password.
     pub async fn add_user(&self, user: &User, password_hash: &str) -> Result<()> {
         let result = sqlx::query(
@@ -417,6 +453,25 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[tokio::test]
+    async fn researcher_identifiers_are_claimed_by_the_first_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let a = record(json!({"type": "researcher", "id": "cristin:1", "name": "Kari",
+                              "orcid": "https://orcid.org/0000-0002-1825-009x", "cristin_id": "1"}));
+        let b = record(json!({"type": "researcher", "id": "r2", "name": "Kari",
+                              "orcid": "0000-0002-1825-009X", "openalex_id": "A77"}));
+        store.upsert_batch(&[a, b]).await.unwrap();
+        let by = |scheme: &'static str, value: &'static str| {
+            let store = store.clone();
+            async move { store.researcher_by_identity(scheme, value).await.unwrap() }
+        };
+        assert_eq!(by("orcid", "0000-0002-1825-009X").await.as_deref(), Some("cristin:1"));
+        assert_eq!(by("cristin", "1").await.as_deref(), Some("cristin:1"));
+        assert_eq!(by("openalex", "A77").await.as_deref(), Some("r2"));
+        assert_eq!(store.identities().await.unwrap().len(), 3);
     }
 
     #[tokio::test]
