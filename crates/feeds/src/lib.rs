@@ -417,6 +417,38 @@ pub fn detect_format(path: &Path) -> Result<Format, FeedError> {
     }
 }
 
+/// The order an import reads files in: Kobler JSON Lines first (units and researchers others
+/// refer to), then the files of researcher profiles (Cristin persons, ORCID records, OpenAlex
+/// authors, in that order of trust), then everything that refers to people. So a mixed
+/// directory resolves authors to full profiles, whatever its file names.
+pub fn read_order(path: &Path, format: Format) -> u8 {
+    let mut head = Vec::new();
+    let _ = File::open(path).and_then(|f| f.take(16 * 1024).read_to_end(&mut head));
+    let head = String::from_utf8_lossy(&head);
+    let has = |needle: &str| head.contains(needle);
+    match format {
+        Format::KoblerJsonl => 0,
+        Format::Cristin
+            if has("\"cristin_person_id\"")
+                && !has("\"cristin_result_id\"")
+                && !has("\"cristin_project_id\"") =>
+        {
+            1
+        }
+        Format::Orcid => 2,
+        Format::OpenAlex if head.lines().next().is_some_and(|l| l.contains("openalex.org/A")) => {
+            let first = head.lines().next().unwrap_or("");
+            // An author's own id comes first in the snapshot; a work names authors further in.
+            if first.find("openalex.org/A") < first.find("openalex.org/W").or(Some(usize::MAX)) {
+                3
+            } else {
+                4
+            }
+        }
+        _ => 4,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

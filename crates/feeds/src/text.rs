@@ -189,11 +189,12 @@ pub fn strip_html(input: &str) -> String {
     let mut rest = input;
     while let Some(c) = rest.chars().next() {
         // A tag starts with a letter, `/` or `!` right after `<`; otherwise `<` is text.
-        let opens_tag = rest[1..]
-            .chars()
+        let opens_tag = c == '<'
+            && rest[1..]
+                .chars()
             .next()
             .is_some_and(|n| n.is_ascii_alphabetic() || n == '/' || n == '!');
-        if c == '<' && opens_tag {
+        if opens_tag {
             match rest.find('>') {
                 Some(end) => {
                     let tag = rest[1..end].trim().to_ascii_lowercase();
@@ -205,7 +206,7 @@ pub fn strip_html(input: &str) -> String {
                     rest = &rest[end + 1..];
                 }
                 None => {
-                    // A lone '<' is text ("p < 0.05").
+                    // An unclosed tag is text.
                     out.push('<');
                     rest = &rest[1..];
                 }
