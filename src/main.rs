@@ -715,8 +715,10 @@ async fn pull(engine: &Engine, args: PullArgs) -> Result<()> {
     }
     let state = harvest.state();
     if args.json {
-        emit(json!({"pages": fetched, "requests": harvest.requests, "retries": harvest.retries,
-                    "finished": state.finished, "state": state, "import": totals}))?;
+        emit(
+            json!({"pages": fetched, "requests": harvest.requests, "retries": harvest.retries,
+                    "finished": state.finished, "state": state, "import": totals}),
+        )?;
     }
     eprintln!(
         "kobler: {fetched} pages this run ({} requests, {} retries); {} of {} records stored{}",
@@ -724,10 +726,17 @@ async fn pull(engine: &Engine, args: PullArgs) -> Result<()> {
         harvest.retries,
         state.records,
         state.total.map_or("?".to_string(), |t| t.to_string()),
-        if state.finished { "; harvest complete" } else { "; run again to continue" }
+        if state.finished {
+            "; harvest complete"
+        } else {
+            "; run again to continue"
+        }
     );
     if !totals.rejected.is_empty() {
-        bail!("{} records were rejected (the rest was imported)", totals.rejected.len());
+        bail!(
+            "{} records were rejected (the rest was imported)",
+            totals.rejected.len()
+        );
     }
     Ok(())
 }

@@ -19,7 +19,11 @@ pub fn normalize_orcid(raw: &str) -> Option<String> {
         .or_else(|| s.strip_prefix("orcid.org/"))
         .or_else(|| s.strip_prefix("orcid:"))
         .unwrap_or(s);
-    let compact: String = s.chars().filter(|c| *c != '-').collect::<String>().to_uppercase();
+    let compact: String = s
+        .chars()
+        .filter(|c| *c != '-')
+        .collect::<String>()
+        .to_uppercase();
     let valid = compact.len() == 16
         && compact
             .chars()
@@ -85,8 +89,14 @@ mod tests {
     #[test]
     fn orcid_spellings_normalise_to_one_key() {
         let want = Some("0000-0002-1825-009X".to_string());
-        assert_eq!(normalize_orcid("https://orcid.org/0000-0002-1825-009x"), want);
-        assert_eq!(normalize_orcid(" 0000000218250 09X".replace(' ', "").as_str()), want);
+        assert_eq!(
+            normalize_orcid("https://orcid.org/0000-0002-1825-009x"),
+            want
+        );
+        assert_eq!(
+            normalize_orcid(" 0000000218250 09X".replace(' ', "").as_str()),
+            want
+        );
         assert_eq!(normalize_orcid("0000-0002-1825-009X"), want);
         assert_eq!(normalize_orcid("0000-0002-1825"), None);
         assert_eq!(normalize_orcid("X000-0002-1825-0097"), None);
@@ -94,9 +104,15 @@ mod tests {
 
     #[test]
     fn cristin_and_openalex_ids_lose_their_urls() {
-        assert_eq!(normalize_cristin("https://api.cristin.no/v2/persons/12345").as_deref(), Some("12345"));
+        assert_eq!(
+            normalize_cristin("https://api.cristin.no/v2/persons/12345").as_deref(),
+            Some("12345")
+        );
         assert_eq!(normalize_cristin("12a"), None);
-        assert_eq!(normalize_openalex("https://openalex.org/A5023888391").as_deref(), Some("A5023888391"));
+        assert_eq!(
+            normalize_openalex("https://openalex.org/A5023888391").as_deref(),
+            Some("A5023888391")
+        );
         assert_eq!(normalize_openalex("a12").as_deref(), Some("A12"));
         assert_eq!(normalize_openalex("https://openalex.org/"), None);
     }

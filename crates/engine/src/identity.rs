@@ -205,8 +205,16 @@ impl Identities {
             // Does another source contradict this profile's identifiers?
             let mut contradictions = Vec::new();
             for (label, mine, theirs) in [
-                ("ORCID", ids.orcid.as_deref(), other_source_value(b, source, "orcid")),
-                ("Cristin id", ids.cristin.as_deref(), other_source_value(b, source, "cristin_id")),
+                (
+                    "ORCID",
+                    ids.orcid.as_deref(),
+                    other_value(b, &own_id, "orcid"),
+                ),
+                (
+                    "Cristin id",
+                    ids.cristin.as_deref(),
+                    other_value(b, &own_id, "cristin_id"),
+                ),
             ] {
                 if let (Some(mine), Some(theirs)) = (mine, theirs)
                     && kobler_core::identity::normalize_cristin(&theirs).as_deref() != Some(mine)
@@ -233,7 +241,10 @@ impl Identities {
             }
         }
         let joined = base.as_ref().is_some_and(|b| {
-            b.id != own_id || sources_of(b).iter().any(|s| s != source && !s.ends_with("-ref"))
+            b.id != own_id
+                || sources_of(b)
+                    .iter()
+                    .any(|s| s != source && !s.ends_with("-ref"))
         });
         let composed = compose(base.as_ref(), source, &contribution);
         let changed = base.as_ref() != Some(&composed);
@@ -317,13 +328,14 @@ fn sources_of(r: &Researcher) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// A field's value as sources other than `source` give it (the first that does).
-fn other_source_value(r: &Researcher, source: &str, field: &str) -> Option<String> {
+/// A field's value as the other source records merged into `r` give it (the first that does):
+/// not this profile's own earlier contribution, which it may correct.
+fn other_value(r: &Researcher, own_id: &str, field: &str) -> Option<String> {
     match r.extra.get("sources").and_then(Value::as_object) {
         Some(sources) => sources
-            .iter()
-            .filter(|(s, _)| s.as_str() != source && !s.ends_with("-ref"))
-            .find_map(|(_, c)| c.get(field).and_then(Value::as_str).map(str::to_string)),
+            .values()
+            .filter(|c| c.get("id").and_then(Value::as_str) != Some(own_id))
+            .find_map(|c| c.get(field).and_then(Value::as_str).map(str::to_string)),
         // A researcher stored as it is: its own fields are the other source's word.
         None => match field {
             "orcid" => r.orcid.clone(),
@@ -428,11 +440,12 @@ fn compose(base: Option<&Researcher>, source: &str, contribution: &Researcher) -
     }
 }
 
-/// A researcher's own fields as one source's contribution (without id, type or sources).
+/// A researcher's own fields as one source's contribution, with the id it has in that source
+/// (without type or sources).
 fn contribution_json(r: &Researcher) -> Value {
     let mut value = Record::Researcher(r.clone()).to_json();
     if let Value::Object(map) = &mut value {
-        for key in ["id", "type", "sources"] {
+        for key in ["type", "sources"] {
             map.remove(key);
         }
     }
@@ -467,7 +480,11 @@ mod tests {
 
     #[test]
     fn composing_unites_keywords_and_replaces_only_the_sources_own_contribution() {
-        let cristin = researcher("cristin:1", "Ingrid Solberg", &["eldre", "hverdagsmestring"]);
+        let cristin = researcher(
+            "cristin:1",
+            "Ingrid Solberg",
+            &["eldre", "hverdagsmestring"],
+        );
         let first = compose(None, "cristin", &cristin);
         let openalex = researcher("openalex:A1", "I. Solberg", &["Reablement", "eldre"]);
         let both = compose(Some(&first), "openalex", &openalex);
@@ -476,15 +493,26 @@ mod tests {
         assert_eq!(both.keywords, ["eldre", "hverdagsmestring", "Reablement"]);
         let changed = researcher("openalex:A1", "I. Solberg", &["Rehabilitation"]);
         let again = compose(Some(&both), "openalex", &changed);
-        assert_eq!(again.keywords, ["eldre", "hverdagsmestring", "Rehabilitation"]);
-        assert_eq!(compose(Some(&again), "openalex", &changed), again, "re-importing changes nothing");
+        assert_eq!(
+            again.keywords,
+            ["eldre", "hverdagsmestring", "Rehabilitation"]
+        );
+        assert_eq!(
+            compose(Some(&again), "openalex", &changed),
+            again,
+            "re-importing changes nothing"
+        );
     }
 
     #[test]
     fn a_native_record_becomes_the_kobler_contribution_when_a_feed_joins_it() {
         let mut native = researcher("r7", "Kari Berg", &["skole"]);
         native.orcid = Some("0000-0002-1825-009X".into());
-        let joined = compose(Some(&native), "orcid", &researcher("orcid:x", "Kari Berg", &["lesing"]));
+        let joined = compose(
+            Some(&native),
+            "orcid",
+            &researcher("orcid:x", "Kari Berg", &["lesing"]),
+        );
         assert_eq!(joined.id, "r7");
         assert_eq!(joined.keywords, ["skole", "lesing"]);
         assert_eq!(joined.orcid.as_deref(), Some("0000-0002-1825-009X"));

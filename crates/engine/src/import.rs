@@ -6,9 +6,9 @@
 //! by name. Files with profiles are read before the files that refer to people, so a directory
 //! of mixed feeds resolves in one go whatever the file names.
 
+use crate::identity::Identities;
 use crate::{Engine, Result};
 use kobler_core::{Kind, Record};
-use crate::identity::Identities;
 use kobler_feeds::{
     Entry, FeedContext, FeedItem, FeedReader, Format, LineError, Linked, Source, detect_format,
     feed_files,

@@ -125,7 +125,11 @@ fn unit_ref(holder: &Map<String, Value>) -> Result<Option<(String, Record)>, Str
     };
     let inst_name = match institution {
         Some(i) => {
-            let names = lang_map(i.get("institution_name"), "institution.institution_name", None)?;
+            let names = lang_map(
+                i.get("institution_name"),
+                "institution.institution_name",
+                None,
+            )?;
             names
                 .first()
                 .map(|(_, n)| n.clone())
@@ -249,7 +253,11 @@ fn person(obj: &Map<String, Value>) -> Result<Vec<FeedItem>, String> {
             push_unique(&mut units, &id);
             items.push(FeedItem::Placeholder(placeholder));
         }
-        for (_, p) in lang_map(aff.get("position"), &format!("affiliations[{i}].position"), None)? {
+        for (_, p) in lang_map(
+            aff.get("position"),
+            &format!("affiliations[{i}].position"),
+            None,
+        )? {
             push_unique(&mut positions, &p);
         }
     }
@@ -388,7 +396,11 @@ fn result(obj: &Map<String, Value>, context: &FeedContext) -> Result<Vec<FeedIte
         let name = full_name(c)?;
         let roles: Vec<String> = list(c, "affiliations")?
             .iter()
-            .filter_map(|a| a.get("role_code").and_then(Value::as_str).map(str::to_string))
+            .filter_map(|a| {
+                a.get("role_code")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
             .collect();
         names.push(json!({"name": name, "cristin_person_id": id_field(c, "cristin_person_id")?, "roles": roles}));
         if let Some(person) = person_ref(c, &what, &mut items)? {
@@ -438,7 +450,11 @@ fn project(obj: &Map<String, Value>) -> Result<Vec<FeedItem>, String> {
     if titles.is_empty() {
         return Err("`title` is missing or has no text in any language".into());
     }
-    let academic = lang_map(obj.get("academic_summary"), "academic_summary", main.as_deref())?;
+    let academic = lang_map(
+        obj.get("academic_summary"),
+        "academic_summary",
+        main.as_deref(),
+    )?;
     let popular = lang_map(
         obj.get("popular_scientific_summary"),
         "popular_scientific_summary",
@@ -499,7 +515,9 @@ fn project(obj: &Map<String, Value>) -> Result<Vec<FeedItem>, String> {
             }
         }
         if let Some(person) = person_ref(p, &what, &mut items)? {
-            let manager = roles.iter().any(|r| r.contains("MANAGER") || r.contains("LEADER"));
+            let manager = roles
+                .iter()
+                .any(|r| r.contains("MANAGER") || r.contains("LEADER"));
             participants.push((manager, person, roles));
         }
     }
@@ -514,7 +532,10 @@ fn project(obj: &Map<String, Value>) -> Result<Vec<FeedItem>, String> {
     extra.insert("source".into(), json!("cristin"));
     extra.insert("title_by_language".into(), lang_object(&titles));
     if !academic.is_empty() {
-        extra.insert("academic_summary_by_language".into(), lang_object(&academic));
+        extra.insert(
+            "academic_summary_by_language".into(),
+            lang_object(&academic),
+        );
     }
     if !popular.is_empty() {
         extra.insert(
@@ -579,15 +600,28 @@ mod tests {
             "unknown_field": {"kept": false}
         });
         let items = items(person);
-        let FeedItem::Profile(p) = &items[0] else { panic!("{items:?}") };
+        let FeedItem::Profile(p) = &items[0] else {
+            panic!("{items:?}")
+        };
         assert_eq!(p.researcher.id, "cristin:301234");
         assert_eq!(p.researcher.name, "Ingrid Solberg");
         assert_eq!(p.ids.orcid.as_deref(), Some("0000-0002-1825-009X"));
         assert_eq!(p.researcher.keywords, ["hverdagsmestring", "reablement"]);
         assert_eq!(p.researcher.units, ["cristin:194.65.20.0"]);
-        assert!(p.researcher.bio.as_deref().unwrap().contains("Associate Professor"));
-        let FeedItem::Placeholder(Record::Unit(u)) = &items[1] else { panic!("{items:?}") };
-        assert_eq!((u.name.as_str(), u.institution.as_deref()), ("Institutt for helsevitenskap", Some("NTNU")));
+        assert!(
+            p.researcher
+                .bio
+                .as_deref()
+                .unwrap()
+                .contains("Associate Professor")
+        );
+        let FeedItem::Placeholder(Record::Unit(u)) = &items[1] else {
+            panic!("{items:?}")
+        };
+        assert_eq!(
+            (u.name.as_str(), u.institution.as_deref()),
+            ("Institutt for helsevitenskap", Some("NTNU"))
+        );
         assert_eq!(items.len(), 2, "the inactive affiliation adds no unit");
     }
 
@@ -610,18 +644,38 @@ mod tests {
             json!({"first_name": "Uten", "surname": "Id", "order": 3}),
         ]);
         let items = parse(&result, &context).result.unwrap();
-        let FeedItem::Linked(linked) = &items[0] else { panic!("{items:?}") };
-        let Record::Work(w) = &linked.record else { panic!() };
+        let FeedItem::Linked(linked) = &items[0] else {
+            panic!("{items:?}")
+        };
+        let Record::Work(w) = &linked.record else {
+            panic!()
+        };
         assert_eq!(w.title, "Hverdagsmestring i hjemmet / Reablement at home");
-        assert_eq!(w.abstract_text.as_deref(), Some("Studien følger 120 eldre.\n\nThe study follows 120 older adults."));
-        assert_eq!(w.extra["summary_by_language"]["no"], "Studien følger 120 eldre.");
+        assert_eq!(
+            w.abstract_text.as_deref(),
+            Some("Studien følger 120 eldre.\n\nThe study follows 120 older adults.")
+        );
+        assert_eq!(
+            w.extra["summary_by_language"]["no"],
+            "Studien følger 120 eldre."
+        );
         assert_eq!(w.year, Some(2022));
-        let ids: Vec<&str> = linked.people.iter().map(|p| p.fallback_id.as_str()).collect();
-        assert_eq!(ids, ["cristin:11", "cristin:12"], "author order, the unidentified left out");
+        let ids: Vec<&str> = linked
+            .people
+            .iter()
+            .map(|p| p.fallback_id.as_str())
+            .collect();
+        assert_eq!(
+            ids,
+            ["cristin:11", "cristin:12"],
+            "author order, the unidentified left out"
+        );
         assert_eq!(w.extra["contributors"].as_array().unwrap().len(), 3);
         // Without the payload, the preview is used.
         let items = items_without_context(&result);
-        let FeedItem::Linked(linked) = &items[0] else { panic!() };
+        let FeedItem::Linked(linked) = &items[0] else {
+            panic!()
+        };
         assert_eq!(linked.people[0].fallback_id, "cristin:9");
     }
 
@@ -644,23 +698,52 @@ mod tests {
             ]
         });
         let items = items(project);
-        let FeedItem::Linked(linked) = &items[0] else { panic!() };
-        let Record::Project(p) = &linked.record else { panic!() };
-        assert_eq!(p.summary.as_deref(), Some("Vi prøver ut digitalt tilsyn.\n\nSensors & safety."));
-        assert_eq!((p.status, p.start.as_deref(), p.end.as_deref()), (Some(ProjectStatus::Active), Some("2021-01-01"), Some("2024-12-31")));
+        let FeedItem::Linked(linked) = &items[0] else {
+            panic!()
+        };
+        let Record::Project(p) = &linked.record else {
+            panic!()
+        };
+        assert_eq!(
+            p.summary.as_deref(),
+            Some("Vi prøver ut digitalt tilsyn.\n\nSensors & safety.")
+        );
+        assert_eq!(
+            (p.status, p.start.as_deref(), p.end.as_deref()),
+            (
+                Some(ProjectStatus::Active),
+                Some("2021-01-01"),
+                Some("2024-12-31")
+            )
+        );
         assert_eq!(p.units, ["cristin:194.0.0.0", "cristin:194.65.20.0"]);
         assert_eq!(linked.people[0].fallback_id, "cristin:6");
-        assert_eq!(p.extra["participant_roles"]["cristin:6"], json!(["PRO_MANAGER"]));
+        assert_eq!(
+            p.extra["participant_roles"]["cristin:6"],
+            json!(["PRO_MANAGER"])
+        );
     }
 
     #[test]
     fn broken_records_name_the_field() {
         let err = |v: Value| parse(&v, &FeedContext::default()).result.unwrap_err();
-        assert_eq!(err(json!({"cristin_result_id": "1"})), "`title` is missing or has no text in any language");
-        assert_eq!(err(json!({"cristin_result_id": "1", "title": {"nb": "T"}, "year_published": [2020]})), "`year_published` must be a year, not a list");
-        assert_eq!(err(json!({"cristin_person_id": null, "first_name": "A"})), "`cristin_person_id` is missing");
+        assert_eq!(
+            err(json!({"cristin_result_id": "1"})),
+            "`title` is missing or has no text in any language"
+        );
+        assert_eq!(
+            err(json!({"cristin_result_id": "1", "title": {"nb": "T"}, "year_published": [2020]})),
+            "`year_published` must be a year, not a list"
+        );
+        assert_eq!(
+            err(json!({"cristin_person_id": null, "first_name": "A"})),
+            "`cristin_person_id` is missing"
+        );
         assert!(err(json!({"cristin_result_id": "1", "title": {"nb": "x".repeat(crate::MAX_TEXT_BYTES + 1)}})).contains("longer than"));
-        let labelled = parse(&json!({"cristin_project_id": 77, "title": 5}), &FeedContext::default());
+        let labelled = parse(
+            &json!({"cristin_project_id": 77, "title": 5}),
+            &FeedContext::default(),
+        );
         assert_eq!(labelled.label.as_deref(), Some("cristin project 77"));
     }
 }

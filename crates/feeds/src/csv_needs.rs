@@ -19,15 +19,80 @@ use std::path::{Path, PathBuf};
 /// Which headers fill which need field (the first matching column wins). Documented in
 /// `docs/formats.md`; keep the two in step.
 pub const HEADER_MAPPING: &[(&str, &[&str])] = &[
-    ("id", &["ID", "Id", "Nr", "Nummer", "Referanse", "Saksnummer", "Behovsnummer"]),
+    (
+        "id",
+        &[
+            "ID",
+            "Id",
+            "Nr",
+            "Nummer",
+            "Referanse",
+            "Saksnummer",
+            "Behovsnummer",
+        ],
+    ),
     ("title", &["Tittel", "Overskrift", "Behov", "Navn", "Title"]),
-    ("description", &["Beskrivelse", "Kunnskapsbehov", "Problemstilling", "Beskrivelse av behovet", "Description"]),
-    ("unit", &["Enhet", "Avdeling", "Tjenesteområde", "Virksomhet", "Sektor", "Unit"]),
-    ("focus_areas", &["Fokusområder", "Fokusområde", "Tema", "Satsingsområde", "Satsingsområder", "Focus areas"]),
-    ("kinds", &["Samarbeidsform", "Samarbeidsformer", "Type samarbeid", "Samarbeidstype", "Kinds"]),
-    ("posted", &["Publisert", "Dato", "Registrert", "Opprettet", "Innmeldt", "Posted"]),
-    ("deadline", &["Frist", "Svarfrist", "Søknadsfrist", "Deadline"]),
-    ("contact", &["Kontakt", "Kontaktperson", "E-post", "Epost", "Contact"]),
+    (
+        "description",
+        &[
+            "Beskrivelse",
+            "Kunnskapsbehov",
+            "Problemstilling",
+            "Beskrivelse av behovet",
+            "Description",
+        ],
+    ),
+    (
+        "unit",
+        &[
+            "Enhet",
+            "Avdeling",
+            "Tjenesteområde",
+            "Virksomhet",
+            "Sektor",
+            "Unit",
+        ],
+    ),
+    (
+        "focus_areas",
+        &[
+            "Fokusområder",
+            "Fokusområde",
+            "Tema",
+            "Satsingsområde",
+            "Satsingsområder",
+            "Focus areas",
+        ],
+    ),
+    (
+        "kinds",
+        &[
+            "Samarbeidsform",
+            "Samarbeidsformer",
+            "Type samarbeid",
+            "Samarbeidstype",
+            "Kinds",
+        ],
+    ),
+    (
+        "posted",
+        &[
+            "Publisert",
+            "Dato",
+            "Registrert",
+            "Opprettet",
+            "Innmeldt",
+            "Posted",
+        ],
+    ),
+    (
+        "deadline",
+        &["Frist", "Svarfrist", "Søknadsfrist", "Deadline"],
+    ),
+    (
+        "contact",
+        &["Kontakt", "Kontaktperson", "E-post", "Epost", "Contact"],
+    ),
     ("status", &["Status"]),
 ];
 
@@ -81,9 +146,12 @@ impl Columns {
         let mut fields = Vec::new();
         let mut used = vec![false; headers.len()];
         for (field, names) in HEADER_MAPPING {
-            let found = names
-                .iter()
-                .find_map(|name| slugs.iter().position(|s| *s == slug(name)).filter(|i| !used[*i]));
+            let found = names.iter().find_map(|name| {
+                slugs
+                    .iter()
+                    .position(|s| *s == slug(name))
+                    .filter(|i| !used[*i])
+            });
             if let Some(i) = found {
                 used[i] = true;
                 fields.push((*field, i));
@@ -103,7 +171,10 @@ impl Columns {
     }
 
     fn index(&self, field: &str) -> Option<usize> {
-        self.fields.iter().find(|(f, _)| *f == field).map(|(_, i)| *i)
+        self.fields
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, i)| *i)
     }
 }
 
@@ -129,7 +200,11 @@ pub(crate) fn read(
     // Excel writes a byte-order mark before "UTF-8 CSV"; csv would take it into the first header.
     let mut first_line = Vec::new();
     file.read_until(b'\n', &mut first_line).map_err(io)?;
-    let skip = if first_line.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
+    let skip = if first_line.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
+    };
     let header = String::from_utf8_lossy(&first_line[skip..]).to_string();
     let dialect = CsvDialect::sniff(&header);
     let source: Box<dyn Read> = Box::new(Cursor::new(first_line[skip..].to_vec()).chain(file));
@@ -154,7 +229,9 @@ pub(crate) fn read(
                 path: path.to_path_buf(),
                 reason: format!(
                     "no column for the need's {required} (looked for {names}; the header is {:?})",
-                    columns.headers.join(&(dialect.delimiter as char).to_string())
+                    columns
+                        .headers
+                        .join(&(dialect.delimiter as char).to_string())
                 ),
             });
         }
@@ -178,7 +255,10 @@ impl Iterator for CsvReader {
             let position = self.reader.position().clone();
             let bytes = position.byte().saturating_sub(self.last_offset);
             self.last_offset = position.byte();
-            let line = self.record.position().map_or(position.line() as usize, |p| p.line() as usize);
+            let line = self
+                .record
+                .position()
+                .map_or(position.line() as usize, |p| p.line() as usize);
             let source = Source::line(&self.file, line);
             match read {
                 Ok(false) => return None,
@@ -232,7 +312,12 @@ impl CsvReader {
             .to_string();
         let description = self
             .cell("description")
-            .ok_or_else(|| format!("`{}` (the description) is empty", self.header("description")))?
+            .ok_or_else(|| {
+                format!(
+                    "`{}` (the description) is empty",
+                    self.header("description")
+                )
+            })?
             .to_string();
         crate::text::check_size(self.header("description"), &description)?;
         crate::text::check_size(self.header("title"), &title)?;
@@ -360,7 +445,9 @@ mod tests {
     }
 
     fn need(entry: &Result<Entry, LineError>) -> (&Need, Option<&str>) {
-        let FeedItem::Linked(l) = &entry.as_ref().unwrap().items[0] else { panic!() };
+        let FeedItem::Linked(l) = &entry.as_ref().unwrap().items[0] else {
+            panic!()
+        };
         let Record::Need(n) = &l.record else { panic!() };
         (n, l.unit_name.as_deref())
     }
@@ -373,7 +460,10 @@ mod tests {
         assert_eq!(rows.len(), 1);
         let (n, unit) = need(&rows[0]);
         assert_eq!(n.id, "need:helse-og-velferd:ensomhet-blant-eldre");
-        assert_eq!(n.description, "Vi vil vite mer om ensomhet; særlig etter pandemien.");
+        assert_eq!(
+            n.description,
+            "Vi vil vite mer om ensomhet; særlig etter pandemien."
+        );
         assert_eq!(unit, Some("Helse og velferd"));
         assert_eq!(n.focus_areas, ["helse-og-velferd", "innovasjon"]);
         assert_eq!(n.kinds, ["masteroppgave", "offentlig-phd"]);
@@ -395,9 +485,21 @@ mod tests {
         assert_eq!(rows.len(), 5);
         assert_eq!(need(&rows[0]).0.status, NeedStatus::Draft);
         let err = |i: usize| rows[i].as_ref().unwrap_err().to_string();
-        assert!(err(1).ends_with("behov.csv:3: `Tittel` (the title) is empty"), "{}", err(1));
-        assert!(err(2).contains("behov.csv:4: `Frist` \"snart\" is not a date"), "{}", err(2));
-        assert!(err(3).contains("behov.csv:6: `Status` \"Kanskje\""), "{}", err(3));
+        assert!(
+            err(1).ends_with("behov.csv:3: `Tittel` (the title) is empty"),
+            "{}",
+            err(1)
+        );
+        assert!(
+            err(2).contains("behov.csv:4: `Frist` \"snart\" is not a date"),
+            "{}",
+            err(2)
+        );
+        assert!(
+            err(3).contains("behov.csv:6: `Status` \"Kanskje\""),
+            "{}",
+            err(3)
+        );
         assert_eq!(need(&rows[4]).0.id, "n5");
     }
 
@@ -413,13 +515,25 @@ mod tests {
     #[test]
     fn not_utf8_rows_are_named() {
         let rows = read_text(b"Tittel;Beskrivelse\nM\xf8te;Beskrivelse\n");
-        assert!(rows[0].as_ref().unwrap_err().to_string().contains(":2: not valid UTF-8"));
+        assert!(
+            rows[0]
+                .as_ref()
+                .unwrap_err()
+                .to_string()
+                .contains(":2: not valid UTF-8")
+        );
     }
 
     #[test]
     fn the_separator_is_sniffed_outside_quotes() {
-        assert_eq!(CsvDialect::sniff("Tittel;Beskrivelse;\"a,b,c\"").delimiter, b';');
-        assert_eq!(CsvDialect::sniff("Tittel,Beskrivelse,Enhet").delimiter, b',');
+        assert_eq!(
+            CsvDialect::sniff("Tittel;Beskrivelse;\"a,b,c\"").delimiter,
+            b';'
+        );
+        assert_eq!(
+            CsvDialect::sniff("Tittel,Beskrivelse,Enhet").delimiter,
+            b','
+        );
         assert_eq!(CsvDialect::sniff("Tittel\tBeskrivelse").delimiter, b'\t');
     }
 }

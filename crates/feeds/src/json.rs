@@ -27,8 +27,7 @@ pub(crate) fn values(path: &Path) -> Result<Box<dyn Iterator<Item = Item>>, Feed
     let head_text = String::from_utf8_lossy(&head);
     let head_text = head_text.trim_start_matches('\u{feff}').trim_start();
     let first_line = head_text.lines().next().unwrap_or("").trim();
-    let is_jsonl = first_line.starts_with('{')
-        && serde_json::from_str::<Value>(first_line).is_ok();
+    let is_jsonl = first_line.starts_with('{') && serde_json::from_str::<Value>(first_line).is_ok();
     if is_jsonl || head_text.is_empty() {
         return Ok(Box::new(JsonLines {
             lines: LineReader::open(path)?,
@@ -91,7 +90,11 @@ enum State {
 
 impl Document {
     fn new(file: PathBuf, bytes: Vec<u8>) -> Document {
-        let start = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
+        let start = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            3
+        } else {
+            0
+        };
         Document {
             file,
             bytes,
@@ -111,7 +114,10 @@ impl Document {
 
     fn line_at(&mut self, pos: usize) -> usize {
         let from = self.line_counted_to.min(pos);
-        self.line += self.bytes[from..pos].iter().filter(|b| **b == b'\n').count();
+        self.line += self.bytes[from..pos]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
         self.line_counted_to = pos;
         self.line
     }
@@ -253,7 +259,10 @@ mod tests {
         let items = read("[\n {\"a\": 1},\n {\"a\": 2},\n {\"a\": ");
         assert_eq!(items.len(), 3);
         let (source, value, _) = items[1].as_ref().unwrap();
-        assert_eq!((source.line, source.item, value["a"].as_i64()), (3, Some(1), Some(2)));
+        assert_eq!(
+            (source.line, source.item, value["a"].as_i64()),
+            (3, Some(1), Some(2))
+        );
         let err = items[2].as_ref().unwrap_err();
         assert_eq!(err.source.item, Some(2));
         assert!(err.reason.starts_with("invalid JSON"), "{err}");

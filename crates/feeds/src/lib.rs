@@ -381,6 +381,10 @@ pub fn detect_format(path: &Path) -> Result<Format, FeedError> {
     let text = String::from_utf8_lossy(&head);
     let text = text.trim_start_matches('\u{feff}').trim_start();
     let has = |needle: &str| text.contains(needle);
+    if cristin::contributors_file_result_id(path).is_some() {
+        // A contributors payload may be an empty array: its name says what it is.
+        return Ok(Format::Cristin);
+    }
     match text.chars().next() {
         None => Ok(Format::KoblerJsonl),
         Some('{') | Some('[') => {
@@ -436,7 +440,12 @@ pub fn read_order(path: &Path, format: Format) -> u8 {
             1
         }
         Format::Orcid => 2,
-        Format::OpenAlex if head.lines().next().is_some_and(|l| l.contains("openalex.org/A")) => {
+        Format::OpenAlex
+            if head
+                .lines()
+                .next()
+                .is_some_and(|l| l.contains("openalex.org/A")) =>
+        {
             let first = head.lines().next().unwrap_or("");
             // An author's own id comes first in the snapshot; a work names authors further in.
             if first.find("openalex.org/A") < first.find("openalex.org/W").or(Some(usize::MAX)) {
@@ -479,12 +488,28 @@ mod tests {
     fn detects_each_format_from_content() {
         let dir = tempfile::tempdir().unwrap();
         let cases = [
-            ("k.jsonl", "{\"type\":\"need\",\"id\":\"n\"}\n", Format::KoblerJsonl),
+            (
+                "k.jsonl",
+                "{\"type\":\"need\",\"id\":\"n\"}\n",
+                Format::KoblerJsonl,
+            ),
             ("c.json", "[{\"cristin_result_id\":\"1\"}]", Format::Cristin),
-            ("p.json", "{\n \"cristin_person_id\": \"7\"}", Format::Cristin),
-            ("o.jsonl", "{\"id\":\"https://openalex.org/W1\"}\n", Format::OpenAlex),
+            (
+                "p.json",
+                "{\n \"cristin_person_id\": \"7\"}",
+                Format::Cristin,
+            ),
+            (
+                "o.jsonl",
+                "{\"id\":\"https://openalex.org/W1\"}\n",
+                Format::OpenAlex,
+            ),
             ("r.json", "{\"orcid-identifier\":{}}", Format::Orcid),
-            ("n.csv", "\u{feff}Tittel;Beskrivelse\nA;B\n", Format::CsvNeeds),
+            (
+                "n.csv",
+                "\u{feff}Tittel;Beskrivelse\nA;B\n",
+                Format::CsvNeeds,
+            ),
         ];
         for (name, content, want) in cases {
             let path = dir.path().join(name);

@@ -67,7 +67,11 @@ impl LineReader {
                     return Some(Err(self.error(reason)));
                 }
             };
-            let start = if self.line == 1 && text.starts_with('\u{feff}') { 3 } else { 0 };
+            let start = if self.line == 1 && text.starts_with('\u{feff}') {
+                3
+            } else {
+                0
+            };
             let trimmed = text[start..].trim();
             if trimmed.is_empty() {
                 continue;

@@ -7,9 +7,7 @@
 //! and `topics`.
 
 use crate::json::{self, Parsed};
-use crate::text::{
-    check_size, id_field, list, object, opt_obj, opt_str, push_unique, year,
-};
+use crate::text::{check_size, id_field, list, object, opt_obj, opt_str, push_unique, year};
 use crate::{Entry, FeedError, FeedItem, LineError, Linked, PersonIds, PersonRef, Profile};
 use kobler_core::identity::{normalize_openalex, normalize_orcid};
 use kobler_core::{Record, Researcher, Unit, UnitKind, Work};
@@ -37,13 +35,18 @@ pub(crate) fn parse(value: &Value) -> Parsed {
             )),
         };
     };
-    let id = id_field(obj, "id").ok().flatten().and_then(|s| normalize_openalex(&s));
+    let id = id_field(obj, "id")
+        .ok()
+        .flatten()
+        .and_then(|s| normalize_openalex(&s));
     let label = id.as_ref().map(|id| format!("openalex {id}"));
     let result = match id {
         None => Err("`id` is missing or not an OpenAlex id (https://openalex.org/W… or A…)".into()),
         Some(id) if id.starts_with('W') => work(obj, id),
         Some(id) if id.starts_with('A') => author(obj, id),
-        Some(id) => Err(format!("{id} is neither an OpenAlex work (W…) nor an author (A…)")),
+        Some(id) => Err(format!(
+            "{id} is neither an OpenAlex work (W…) nor an author (A…)"
+        )),
     };
     Parsed { label, result }
 }
@@ -59,7 +62,11 @@ pub fn rebuild_abstract(index: &Map<String, Value>) -> Result<String, String> {
             ));
         };
         for p in positions {
-            let Some(p) = p.as_u64().map(|p| p as usize).filter(|p| *p < MAX_ABSTRACT_WORDS) else {
+            let Some(p) = p
+                .as_u64()
+                .map(|p| p as usize)
+                .filter(|p| *p < MAX_ABSTRACT_WORDS)
+            else {
                 return Err(format!(
                     "`abstract_inverted_index.{word}` holds {p}, not a word position below {MAX_ABSTRACT_WORDS}"
                 ));
@@ -229,7 +236,10 @@ fn author(obj: &Map<String, Value>, id: String) -> Result<Vec<FeedItem>, String>
     extra.insert("openalex_id".into(), json!(id));
     let alternatives = list(obj, "display_name_alternatives")?;
     if !alternatives.is_empty() {
-        extra.insert("name_alternatives".into(), Value::Array(alternatives.to_vec()));
+        extra.insert(
+            "name_alternatives".into(),
+            Value::Array(alternatives.to_vec()),
+        );
     }
     if let Some(n) = obj.get("works_count").filter(|v| v.is_u64()) {
         extra.insert("works_count".into(), n.clone());
@@ -279,15 +289,30 @@ mod tests {
             "topics": [{"display_name": "Geriatric Care and Nursing Homes"}]
         });
         let items = parse(&work).result.unwrap();
-        let FeedItem::Linked(linked) = &items[0] else { panic!() };
-        let Record::Work(w) = &linked.record else { panic!() };
+        let FeedItem::Linked(linked) = &items[0] else {
+            panic!()
+        };
+        let Record::Work(w) = &linked.record else {
+            panic!()
+        };
         assert_eq!(w.id, "openalex:W4210000001");
-        assert_eq!(w.abstract_text.as_deref(), Some("Reablement helps older adults and older people."));
-        assert_eq!(w.keywords, ["Reablement", "Geriatric Care and Nursing Homes"]);
+        assert_eq!(
+            w.abstract_text.as_deref(),
+            Some("Reablement helps older adults and older people.")
+        );
+        assert_eq!(
+            w.keywords,
+            ["Reablement", "Geriatric Care and Nursing Homes"]
+        );
         assert_eq!(linked.people.len(), 1);
-        assert_eq!(linked.people[0].ids.orcid.as_deref(), Some("0000-0002-1825-009X"));
+        assert_eq!(
+            linked.people[0].ids.orcid.as_deref(),
+            Some("0000-0002-1825-009X")
+        );
         assert_eq!(linked.people[0].units, ["openalex:I204778367"]);
-        assert!(matches!(&items[1], FeedItem::Placeholder(Record::Unit(u)) if u.id == "openalex:I204778367"));
+        assert!(
+            matches!(&items[1], FeedItem::Placeholder(Record::Unit(u)) if u.id == "openalex:I204778367")
+        );
     }
 
     #[test]
@@ -296,7 +321,9 @@ mod tests {
             "ids": {"orcid": "https://orcid.org/0000-0002-1825-009X"}, "works_count": 31,
             "topics": [{"display_name": "Rehabilitation"}], "last_known_institutions": []});
         let items = parse(&author).result.unwrap();
-        let FeedItem::Profile(p) = &items[0] else { panic!() };
+        let FeedItem::Profile(p) = &items[0] else {
+            panic!()
+        };
         assert_eq!(p.researcher.id, "openalex:A5000000001");
         assert_eq!(p.ids.orcid.as_deref(), Some("0000-0002-1825-009X"));
         assert_eq!(p.researcher.keywords, ["Rehabilitation"]);
@@ -305,10 +332,30 @@ mod tests {
     #[test]
     fn bad_inverted_indexes_and_ids_are_reasons_not_panics() {
         let huge = json!({"id": "https://openalex.org/W1", "title": "T", "abstract_inverted_index": {"x": [4_000_000_000u64]}});
-        assert!(parse(&huge).result.unwrap_err().contains("not a word position"));
+        assert!(
+            parse(&huge)
+                .result
+                .unwrap_err()
+                .contains("not a word position")
+        );
         let wrong = json!({"id": "https://openalex.org/W1", "title": "T", "abstract_inverted_index": {"x": "0"}});
-        assert!(parse(&wrong).result.unwrap_err().contains("must be a list of positions"));
-        assert!(parse(&json!({"title": "T"})).result.unwrap_err().contains("`id` is missing"));
-        assert!(parse(&json!({"id": "https://openalex.org/I1"})).result.unwrap_err().contains("neither"));
+        assert!(
+            parse(&wrong)
+                .result
+                .unwrap_err()
+                .contains("must be a list of positions")
+        );
+        assert!(
+            parse(&json!({"title": "T"}))
+                .result
+                .unwrap_err()
+                .contains("`id` is missing")
+        );
+        assert!(
+            parse(&json!({"id": "https://openalex.org/I1"}))
+                .result
+                .unwrap_err()
+                .contains("neither")
+        );
     }
 }

@@ -26,7 +26,10 @@ fn wrapped<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>
         None | Some(Value::Null) => Ok(None),
         Some(Value::Object(o)) => opt_str(o, "value").map_err(|e| format!("`{key}`: {e}")),
         Some(Value::String(s)) => Ok(Some(s.as_str()).filter(|s| !s.trim().is_empty())),
-        Some(other) => Err(format!("`{key}` must be an object with `value`, not {}", json_type(other))),
+        Some(other) => Err(format!(
+            "`{key}` must be an object with `value`, not {}",
+            json_type(other)
+        )),
     }
 }
 
@@ -43,13 +46,21 @@ pub(crate) fn parse(value: &Value) -> Parsed {
     let Some(obj) = value.as_object() else {
         return Parsed {
             label: None,
-            result: Err(format!("an ORCID record must be a JSON object, not {}", json_type(value))),
+            result: Err(format!(
+                "an ORCID record must be a JSON object, not {}",
+                json_type(value)
+            )),
         };
     };
     let orcid = opt_obj(obj, "orcid-identifier")
         .ok()
         .flatten()
-        .and_then(|i| opt_str(i, "path").ok().flatten().or(opt_str(i, "uri").ok().flatten()))
+        .and_then(|i| {
+            opt_str(i, "path")
+                .ok()
+                .flatten()
+                .or(opt_str(i, "uri").ok().flatten())
+        })
         .and_then(normalize_orcid);
     let label = orcid.as_ref().map(|o| format!("orcid {o}"));
     let result = match orcid {
@@ -61,7 +72,8 @@ pub(crate) fn parse(value: &Value) -> Parsed {
 
 fn record(obj: &Map<String, Value>, orcid: String) -> Result<Vec<FeedItem>, String> {
     let person = opt_obj(obj, "person")?.ok_or("`person` is missing")?;
-    let name = opt_obj(person, "name")?.ok_or("`person.name` is missing (the record may be private)")?;
+    let name =
+        opt_obj(person, "name")?.ok_or("`person.name` is missing (the record may be private)")?;
     let credit = wrapped(name, "credit-name")?;
     let given = wrapped(name, "given-names")?;
     let family = wrapped(name, "family-name")?;
@@ -69,10 +81,14 @@ fn record(obj: &Map<String, Value>, orcid: String) -> Result<Vec<FeedItem>, Stri
         (Some(c), _, _) => c.to_string(),
         (None, Some(g), Some(f)) => format!("{g} {f}"),
         (None, Some(n), None) | (None, None, Some(n)) => n.to_string(),
-        (None, None, None) => return Err("`person.name` has neither credit name nor given/family names".into()),
+        (None, None, None) => {
+            return Err("`person.name` has neither credit name nor given/family names".into());
+        }
     };
     let mut bio = match opt_obj(person, "biography")? {
-        Some(b) => opt_str(b, "content")?.map(crate::strip_html).unwrap_or_default(),
+        Some(b) => opt_str(b, "content")?
+            .map(crate::strip_html)
+            .unwrap_or_default(),
         None => String::new(),
     };
     let mut keywords = Vec::new();
@@ -90,18 +106,28 @@ fn record(obj: &Map<String, Value>, orcid: String) -> Result<Vec<FeedItem>, Stri
     let mut email = None;
     if let Some(e) = opt_obj(person, "emails")? {
         if let Some(first) = list(e, "email")?.first() {
-            email = opt_str(object(first, "`person.emails.email[0]`")?, "email")?.map(str::to_string);
+            email =
+                opt_str(object(first, "`person.emails.email[0]`")?, "email")?.map(str::to_string);
         }
     }
     let activities = opt_obj(obj, "activities-summary")?;
     let mut employments = Vec::new();
     let mut lines = Vec::new();
-    if let Some(emp) = activities.map(|a| opt_obj(a, "employments")).transpose()?.flatten() {
+    if let Some(emp) = activities
+        .map(|a| opt_obj(a, "employments"))
+        .transpose()?
+        .flatten()
+    {
         for (i, group) in list(emp, "affiliation-group")?.iter().enumerate() {
             let group = object(group, &format!("`employments.affiliation-group[{i}]`"))?;
             for (j, summary) in list(group, "summaries")?.iter().enumerate() {
-                let summary = object(summary, &format!("`employments.affiliation-group[{i}].summaries[{j}]`"))?;
-                let Some(e) = opt_obj(summary, "employment-summary")? else { continue };
+                let summary = object(
+                    summary,
+                    &format!("`employments.affiliation-group[{i}].summaries[{j}]`"),
+                )?;
+                let Some(e) = opt_obj(summary, "employment-summary")? else {
+                    continue;
+                };
                 let org = opt_obj(e, "organization")?;
                 let org_name = match org {
                     Some(o) => opt_str(o, "name")?,
@@ -158,11 +184,17 @@ fn record(obj: &Map<String, Value>, orcid: String) -> Result<Vec<FeedItem>, Stri
         },
         ids: ids.clone(),
     })];
-    if let Some(works) = activities.map(|a| opt_obj(a, "works")).transpose()?.flatten() {
+    if let Some(works) = activities
+        .map(|a| opt_obj(a, "works"))
+        .transpose()?
+        .flatten()
+    {
         for (i, group) in list(works, "group")?.iter().enumerate() {
             let group = object(group, &format!("`works.group[{i}]`"))?;
             // A group holds the same work from several sources; the first summary speaks for it.
-            let Some(summary) = list(group, "work-summary")?.first() else { continue };
+            let Some(summary) = list(group, "work-summary")?.first() else {
+                continue;
+            };
             let what = format!("works.group[{i}].work-summary[0]");
             let summary = object(summary, &format!("`{what}`"))?;
             let put_code = match summary.get("put-code") {
@@ -187,17 +219,26 @@ fn record(obj: &Map<String, Value>, orcid: String) -> Result<Vec<FeedItem>, Stri
             }
             check_size(&format!("{what}.title"), &title)?;
             for (key, field) in [("type", "type"), ("journal", "journal-title")] {
-                let v = if key == "type" { opt_str(summary, field)? } else { wrapped(summary, field)? };
+                let v = if key == "type" {
+                    opt_str(summary, field)?
+                } else {
+                    wrapped(summary, field)?
+                };
                 if let Some(v) = v {
                     extra.insert(key.into(), json!(v));
                 }
             }
             if let Some(ext) = opt_obj(summary, "external-ids")? {
-                extra.insert("external_ids".into(), Value::Array(list(ext, "external-id")?.to_vec()));
+                extra.insert(
+                    "external_ids".into(),
+                    Value::Array(list(ext, "external-id")?.to_vec()),
+                );
             }
             let year = match opt_obj(summary, "publication-date")? {
                 Some(d) => match wrapped(d, "year")? {
-                    Some(y) => Some(y.trim().parse::<i32>().map_err(|_| format!("`{what}.publication-date.year` {y:?} is not a year"))?),
+                    Some(y) => Some(y.trim().parse::<i32>().map_err(|_| {
+                        format!("`{what}.publication-date.year` {y:?} is not a year")
+                    })?),
                     None => None,
                 },
                 None => None,
@@ -250,21 +291,47 @@ mod tests {
             }
         });
         let items = parse(&record).result.unwrap();
-        let FeedItem::Profile(p) = &items[0] else { panic!() };
+        let FeedItem::Profile(p) = &items[0] else {
+            panic!()
+        };
         assert_eq!(p.researcher.id, "orcid:0000-0002-1825-009X");
-        assert_eq!(p.researcher.keywords, ["hverdagsrehabilitering", "velferdsteknologi"]);
-        assert_eq!(p.researcher.bio.as_deref(), Some("Sykepleier og forsker.\n\nFørsteamanuensis, Institutt for helsevitenskap, NTNU (2016–)"));
-        let FeedItem::Linked(l) = &items[1] else { panic!() };
+        assert_eq!(
+            p.researcher.keywords,
+            ["hverdagsrehabilitering", "velferdsteknologi"]
+        );
+        assert_eq!(
+            p.researcher.bio.as_deref(),
+            Some(
+                "Sykepleier og forsker.\n\nFørsteamanuensis, Institutt for helsevitenskap, NTNU (2016–)"
+            )
+        );
+        let FeedItem::Linked(l) = &items[1] else {
+            panic!()
+        };
         assert_eq!(l.record.id(), "orcid:0000-0002-1825-009X/99");
-        assert_eq!(l.people[0].ids.orcid.as_deref(), Some("0000-0002-1825-009X"));
+        assert_eq!(
+            l.people[0].ids.orcid.as_deref(),
+            Some("0000-0002-1825-009X")
+        );
     }
 
     #[test]
     fn a_record_without_a_usable_id_or_name_is_rejected_with_the_field() {
-        assert!(parse(&json!({"person": {}})).result.unwrap_err().contains("orcid-identifier"));
-        let no_name = json!({"orcid-identifier": {"path": "0000-0002-1825-009X"}, "person": {"name": null}});
+        assert!(
+            parse(&json!({"person": {}}))
+                .result
+                .unwrap_err()
+                .contains("orcid-identifier")
+        );
+        let no_name =
+            json!({"orcid-identifier": {"path": "0000-0002-1825-009X"}, "person": {"name": null}});
         let parsed = parse(&no_name);
         assert_eq!(parsed.label.as_deref(), Some("orcid 0000-0002-1825-009X"));
-        assert!(parsed.result.unwrap_err().contains("`person.name` is missing"));
+        assert!(
+            parsed
+                .result
+                .unwrap_err()
+                .contains("`person.name` is missing")
+        );
     }
 }

@@ -39,7 +39,9 @@ pub enum PullError {
         body: String,
     },
     /// Every retry failed; the harvest can be resumed later.
-    #[error("{url}: gave up after {attempts} attempts (last: {last}); run the pull again to resume")]
+    #[error(
+        "{url}: gave up after {attempts} attempts (last: {last}); run the pull again to resume"
+    )]
     GaveUp {
         /// The URL asked.
         url: String,
@@ -49,7 +51,9 @@ pub enum PullError {
         last: String,
     },
     /// The server asked to wait longer than this harvest is willing to.
-    #[error("{url}: the server asks to wait {seconds} s (Retry-After); run the pull again later to resume")]
+    #[error(
+        "{url}: the server asks to wait {seconds} s (Retry-After); run the pull again later to resume"
+    )]
     WaitTooLong {
         /// The URL asked.
         url: String,
@@ -162,7 +166,13 @@ impl PullOptions {
         let mut query = self.query.clone();
         query.sort();
         let query: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        format!("{} {} {} {}", self.base_url, self.source.name(), self.per_page, query.join("&"))
+        format!(
+            "{} {} {} {}",
+            self.base_url,
+            self.source.name(),
+            self.per_page,
+            query.join("&")
+        )
     }
 }
 
@@ -251,7 +261,11 @@ impl Harvest {
             },
         };
         let client = reqwest::Client::builder()
-            .user_agent(concat!("kobler/", env!("CARGO_PKG_VERSION"), " (expertise feed harvest)"))
+            .user_agent(concat!(
+                "kobler/",
+                env!("CARGO_PKG_VERSION"),
+                " (expertise feed harvest)"
+            ))
             .timeout(Duration::from_secs(60))
             .build()
             .map_err(|source| PullError::Http {
@@ -277,7 +291,12 @@ impl Harvest {
     /// Fetches the next page and writes its files; `None` when the harvest is complete or
     /// this run's `max_pages` are done.
     pub async fn next_page(&mut self, fetched_this_run: u32) -> Result<Option<Page>, PullError> {
-        if self.state.finished || self.options.max_pages.is_some_and(|m| fetched_this_run >= m) {
+        if self.state.finished
+            || self
+                .options
+                .max_pages
+                .is_some_and(|m| fetched_this_run >= m)
+        {
             return Ok(None);
         }
         let number = self.state.pages + 1;
@@ -292,7 +311,10 @@ impl Harvest {
             PullSource::Cristin {
                 endpoint,
                 contributors,
-            } => self.cristin_page(&endpoint, contributors, &page_dir).await?,
+            } => {
+                self.cristin_page(&endpoint, contributors, &page_dir)
+                    .await?
+            }
             PullSource::OpenAlex { entity } => self.openalex_page(&entity, &page_dir).await?,
         };
         if records == 0 && matches!(next, Next::End) {
@@ -328,7 +350,8 @@ impl Harvest {
             path: path.clone(),
             source,
         };
-        let bytes = serde_json::to_vec_pretty(&self.state).map_err(|e| PullError::Options(e.to_string()))?;
+        let bytes = serde_json::to_vec_pretty(&self.state)
+            .map_err(|e| PullError::Options(e.to_string()))?;
         // Write then rename, so a kill leaves the old state or the new one, never half.
         std::fs::write(&tmp, bytes).map_err(io)?;
         std::fs::rename(&tmp, &path).map_err(io)
@@ -379,7 +402,11 @@ impl Harvest {
             for item in &items {
                 let Some(id) = item
                     .get("cristin_result_id")
-                    .and_then(|v| v.as_str().map(str::to_string).or_else(|| v.as_u64().map(|n| n.to_string())))
+                    .and_then(|v| {
+                        v.as_str()
+                            .map(str::to_string)
+                            .or_else(|| v.as_u64().map(|n| n.to_string()))
+                    })
                     .and_then(|id| kobler_core::identity::normalize_cristin(&id))
                 else {
                     continue;
@@ -402,10 +429,21 @@ impl Harvest {
             Some(total) => seen < total && count > 0,
             None => count as u32 >= self.options.per_page,
         };
-        Ok((count, if more { Next::Page(page + 1) } else { Next::End }))
+        Ok((
+            count,
+            if more {
+                Next::Page(page + 1)
+            } else {
+                Next::End
+            },
+        ))
     }
 
-    async fn openalex_page(&mut self, entity: &str, page_dir: &Path) -> Result<(usize, Next), PullError> {
+    async fn openalex_page(
+        &mut self,
+        entity: &str,
+        page_dir: &Path,
+    ) -> Result<(usize, Next), PullError> {
         let cursor = self.state.cursor.clone().unwrap_or_else(|| "*".into());
         let url = format!("{}/{entity}", self.options.base_url);
         let mut query = self.options.query.clone();
@@ -486,7 +524,9 @@ impl Harvest {
                         .and_then(parse_retry_after);
                     (format!("HTTP {status}"), retry_after)
                 }
-                Err(e) if e.is_timeout() || e.is_connect() || e.is_request() => (e.to_string(), None),
+                Err(e) if e.is_timeout() || e.is_connect() || e.is_request() => {
+                    (e.to_string(), None)
+                }
                 Err(source) => {
                     return Err(PullError::Http {
                         url: url.to_string(),
@@ -518,7 +558,10 @@ impl Harvest {
                 Some(asked) => asked.max(backoff),
                 None => backoff,
             };
-            tracing::warn!("{url}: {failure}; retry {attempt} of {} in {wait:?}", self.options.max_retries);
+            tracing::warn!(
+                "{url}: {failure}; retry {attempt} of {} in {wait:?}",
+                self.options.max_retries
+            );
             self.retries += 1;
             tokio::time::sleep(wait).await;
         }
@@ -532,7 +575,10 @@ fn parse_retry_after(value: &str) -> Option<Duration> {
         return Some(Duration::from_secs(seconds));
     }
     let when = httpdate::parse_http_date(value).ok()?;
-    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), PullError> {
@@ -566,8 +612,18 @@ mod tests {
     ) -> Response {
         let page: u64 = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
         let per_page: u64 = q.get("per_page").and_then(|p| p.parse().ok()).unwrap_or(10);
-        server.log.lock().unwrap().push(format!("results?page={page}"));
-        if let Some(status) = server.failures.lock().unwrap().get_mut(&page.to_string()).and_then(|f| f.pop()) {
+        server
+            .log
+            .lock()
+            .unwrap()
+            .push(format!("results?page={page}"));
+        if let Some(status) = server
+            .failures
+            .lock()
+            .unwrap()
+            .get_mut(&page.to_string())
+            .and_then(|f| f.pop())
+        {
             let mut headers = HeaderMap::new();
             headers.insert("retry-after", "0".parse().unwrap());
             return (status, headers, "busy").into_response();
@@ -582,8 +638,15 @@ mod tests {
         (headers, axum::Json(Value::Array(items))).into_response()
     }
 
-    async fn contributors(State(server): State<Server>, axum::extract::Path(id): axum::extract::Path<String>) -> Response {
-        server.log.lock().unwrap().push(format!("contributors/{id}"));
+    async fn contributors(
+        State(server): State<Server>,
+        axum::extract::Path(id): axum::extract::Path<String>,
+    ) -> Response {
+        server
+            .log
+            .lock()
+            .unwrap()
+            .push(format!("contributors/{id}"));
         axum::Json(serde_json::json!([{"cristin_person_id": "7", "first_name": "Kari", "surname": "Berg", "order": 1}])).into_response()
     }
 
@@ -599,7 +662,13 @@ mod tests {
     }
 
     fn options(base: &str) -> PullOptions {
-        let mut o = PullOptions::new(base, PullSource::Cristin { endpoint: "results".into(), contributors: true });
+        let mut o = PullOptions::new(
+            base,
+            PullSource::Cristin {
+                endpoint: "results".into(),
+                contributors: true,
+            },
+        );
         o.per_page = 2;
         o.min_interval = Duration::ZERO;
         o.backoff = Duration::from_millis(10);
@@ -621,16 +690,29 @@ mod tests {
         assert_eq!(pages, 3, "5 results, 2 per page");
         assert_eq!(harvest.state().records, 5);
         assert!(harvest.state().finished);
-        assert!(root.path().join("cristin-results/page-000003/104.contributors.json").exists());
+        assert!(
+            root.path()
+                .join("cristin-results/page-000003/104.contributors.json")
+                .exists()
+        );
         let log = server.log.lock().unwrap();
         assert_eq!(log.iter().filter(|l| l.starts_with("results")).count(), 3);
-        assert_eq!(log.iter().filter(|l| l.starts_with("contributors")).count(), 5);
+        assert_eq!(
+            log.iter().filter(|l| l.starts_with("contributors")).count(),
+            5
+        );
     }
 
     #[tokio::test]
     async fn retries_429_and_503_then_resumes_where_it_stopped() {
         let server = Server::default();
-        server.failures.lock().unwrap().insert("2".into(), vec![StatusCode::SERVICE_UNAVAILABLE, StatusCode::TOO_MANY_REQUESTS]);
+        server.failures.lock().unwrap().insert(
+            "2".into(),
+            vec![
+                StatusCode::SERVICE_UNAVAILABLE,
+                StatusCode::TOO_MANY_REQUESTS,
+            ],
+        );
         let base = start(server.clone()).await;
         let root = tempfile::tempdir().unwrap();
         let mut o = options(&base);
@@ -649,20 +731,30 @@ mod tests {
         let mut harvest = Harvest::open(o, root.path()).unwrap();
         let page = harvest.next_page(0).await.unwrap().unwrap();
         assert_eq!((page.number, page.records), (3, 1));
-        assert_eq!(server.log.lock().unwrap().first().map(String::as_str), Some("results?page=3"));
+        assert_eq!(
+            server.log.lock().unwrap().first().map(String::as_str),
+            Some("results?page=3")
+        );
     }
 
     #[tokio::test]
     async fn gives_up_after_the_retries_and_keeps_the_state() {
         let server = Server::default();
-        server.failures.lock().unwrap().insert("1".into(), vec![StatusCode::BAD_GATEWAY; 10]);
+        server
+            .failures
+            .lock()
+            .unwrap()
+            .insert("1".into(), vec![StatusCode::BAD_GATEWAY; 10]);
         let base = start(server.clone()).await;
         let root = tempfile::tempdir().unwrap();
         let mut o = options(&base);
         o.max_retries = 2;
         let mut harvest = Harvest::open(o, root.path()).unwrap();
         let err = harvest.next_page(0).await.unwrap_err();
-        assert!(matches!(err, PullError::GaveUp { attempts: 3, .. }), "{err}");
+        assert!(
+            matches!(err, PullError::GaveUp { attempts: 3, .. }),
+            "{err}"
+        );
         assert_eq!(harvest.state().next_page, 1);
     }
 

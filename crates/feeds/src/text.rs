@@ -27,12 +27,18 @@ pub(crate) fn object<'a>(value: &'a Value, what: &str) -> Result<&'a Map<String,
 }
 
 /// An optional string field (`null` and blank count as absent).
-pub(crate) fn opt_str<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>, String> {
+pub(crate) fn opt_str<'a>(
+    obj: &'a Map<String, Value>,
+    key: &str,
+) -> Result<Option<&'a str>, String> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.trim())),
-        Some(other) => Err(format!("`{key}` must be a string, not {}", json_type(other))),
+        Some(other) => Err(format!(
+            "`{key}` must be a string, not {}",
+            json_type(other)
+        )),
     }
 }
 
@@ -43,7 +49,10 @@ pub(crate) fn id_field(obj: &Map<String, Value>, key: &str) -> Result<Option<Str
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
         Some(Value::Number(n)) if n.is_u64() => Ok(Some(n.to_string())),
-        Some(other) => Err(format!("`{key}` must be an id (string or whole number), not {}", json_type(other))),
+        Some(other) => Err(format!(
+            "`{key}` must be an id (string or whole number), not {}",
+            json_type(other)
+        )),
     }
 }
 
@@ -87,7 +96,10 @@ pub(crate) fn opt_obj<'a>(
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Object(o)) => Ok(Some(o)),
-        Some(other) => Err(format!("`{key}` must be an object, not {}", json_type(other))),
+        Some(other) => Err(format!(
+            "`{key}` must be an object, not {}",
+            json_type(other)
+        )),
     }
 }
 
@@ -108,7 +120,11 @@ pub(crate) fn lang_map(
         // Some endpoints give a plain string where others give a map.
         Some(Value::String(s)) => {
             let s = strip_html(s);
-            return Ok(if s.is_empty() { vec![] } else { vec![("und".into(), s)] });
+            return Ok(if s.is_empty() {
+                vec![]
+            } else {
+                vec![("und".into(), s)]
+            });
         }
         Some(other) => {
             return Err(format!(
@@ -173,7 +189,11 @@ pub(crate) fn join_versions(versions: &[(String, String)], sep: &str) -> String 
 /// Adds `word` to `list` unless it is there already (case-insensitively).
 pub(crate) fn push_unique(list: &mut Vec<String>, word: &str) {
     let word = word.trim();
-    if !word.is_empty() && !list.iter().any(|w| w.eq_ignore_ascii_case(word) || w == word) {
+    if !word.is_empty()
+        && !list
+            .iter()
+            .any(|w| w.eq_ignore_ascii_case(word) || w == word)
+    {
         list.push(word.to_string());
     }
 }
@@ -192,15 +212,21 @@ pub fn strip_html(input: &str) -> String {
         let opens_tag = c == '<'
             && rest[1..]
                 .chars()
-            .next()
-            .is_some_and(|n| n.is_ascii_alphabetic() || n == '/' || n == '!');
+                .next()
+                .is_some_and(|n| n.is_ascii_alphabetic() || n == '/' || n == '!');
         if opens_tag {
             match rest.find('>') {
                 Some(end) => {
                     let tag = rest[1..end].trim().to_ascii_lowercase();
                     let name = tag.trim_start_matches('/');
-                    let name = name.split(|c: char| c.is_whitespace() || c == '/').next().unwrap_or("");
-                    if matches!(name, "br" | "p" | "div" | "li" | "ul" | "ol" | "h1" | "h2" | "h3" | "h4" | "tr") {
+                    let name = name
+                        .split(|c: char| c.is_whitespace() || c == '/')
+                        .next()
+                        .unwrap_or("");
+                    if matches!(
+                        name,
+                        "br" | "p" | "div" | "li" | "ul" | "ol" | "h1" | "h2" | "h3" | "h4" | "tr"
+                    ) {
                         out.push('\n');
                     }
                     rest = &rest[end + 1..];
@@ -353,7 +379,10 @@ mod tests {
         let versions = lang_map(Some(&value), "title", Some("en")).unwrap();
         let langs: Vec<&str> = versions.iter().map(|(l, _)| l.as_str()).collect();
         assert_eq!(langs, ["en", "nb", "no"]);
-        assert_eq!(join_versions(&versions, " / "), "Reablement / Hverdagsmestring");
+        assert_eq!(
+            join_versions(&versions, " / "),
+            "Reablement / Hverdagsmestring"
+        );
         let err = lang_map(Some(&json!({"nb": 3})), "title", None).unwrap_err();
         assert_eq!(err, "`title.nb` must be a string, not a number");
     }
@@ -365,7 +394,10 @@ mod tests {
         assert_eq!(slug("Offentlig ph.d."), "offentlig-ph-d");
         assert_eq!(iso_date("15.03.2026").as_deref(), Some("2026-03-15"));
         assert_eq!(iso_date("1.4.26").as_deref(), Some("2026-04-01"));
-        assert_eq!(iso_date("2021-01-01T00:00:00.000Z").as_deref(), Some("2021-01-01"));
+        assert_eq!(
+            iso_date("2021-01-01T00:00:00.000Z").as_deref(),
+            Some("2021-01-01")
+        );
         assert_eq!(iso_date("31.02.2026"), None);
         assert_eq!(iso_date("snart"), None);
     }

@@ -302,12 +302,18 @@ impl Store {
 
     /// The researcher that holds a person identifier (`scheme` is `orcid`, `cristin` or
     /// `openalex`; `value` normalised as in [`kobler_core::identity`]).
-    pub async fn researcher_by_identity(&self, scheme: &str, value: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT researcher FROM identities WHERE scheme = ? AND value = ?")
-            .bind(scheme)
-            .bind(value)
-            .fetch_optional(&self.pool)
-            .await?)
+    pub async fn researcher_by_identity(
+        &self,
+        scheme: &str,
+        value: &str,
+    ) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT researcher FROM identities WHERE scheme = ? AND value = ?")
+                .bind(scheme)
+                .bind(value)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     /// Every person identifier and the researcher holding it, as (scheme, value, researcher).
@@ -318,7 +324,13 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
-            .map(|row| Ok((row.try_get("scheme")?, row.try_get("value")?, row.try_get("researcher")?)))
+            .map(|row| {
+                Ok((
+                    row.try_get("scheme")?,
+                    row.try_get("value")?,
+                    row.try_get("researcher")?,
+                ))
+            })
             .collect()
     }
 
@@ -459,8 +471,10 @@ mod tests {
     async fn researcher_identifiers_are_claimed_by_the_first_holder() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).await.unwrap();
-        let a = record(json!({"type": "researcher", "id": "cristin:1", "name": "Kari",
-                              "orcid": "https://orcid.org/0000-0002-1825-009x", "cristin_id": "1"}));
+        let a = record(
+            json!({"type": "researcher", "id": "cristin:1", "name": "Kari",
+                              "orcid": "https://orcid.org/0000-0002-1825-009x", "cristin_id": "1"}),
+        );
         let b = record(json!({"type": "researcher", "id": "r2", "name": "Kari",
                               "orcid": "0000-0002-1825-009X", "openalex_id": "A77"}));
         store.upsert_batch(&[a, b]).await.unwrap();
@@ -468,7 +482,10 @@ mod tests {
             let store = store.clone();
             async move { store.researcher_by_identity(scheme, value).await.unwrap() }
         };
-        assert_eq!(by("orcid", "0000-0002-1825-009X").await.as_deref(), Some("cristin:1"));
+        assert_eq!(
+            by("orcid", "0000-0002-1825-009X").await.as_deref(),
+            Some("cristin:1")
+        );
         assert_eq!(by("cristin", "1").await.as_deref(), Some("cristin:1"));
         assert_eq!(by("openalex", "A77").await.as_deref(), Some("r2"));
         assert_eq!(store.identities().await.unwrap().len(), 3);
