@@ -397,13 +397,16 @@ mod http {
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex};
 
+    /// Answers to give instead of a page: status and `Retry-After`, by "endpoint:page".
+    type Failures = HashMap<String, Vec<(StatusCode, Option<&'static str>)>>;
+
     /// A local stand-in for the Cristin and OpenAlex APIs over the fixture data, with failures
     /// to inject.
     #[derive(Clone, Default)]
     struct Api {
         log: Arc<Mutex<Vec<String>>>,
         /// Statuses to answer before a page succeeds, by "endpoint:page".
-        failures: Arc<Mutex<HashMap<String, Vec<(StatusCode, Option<&'static str>)>>>>,
+        failures: Arc<Mutex<Failures>>,
     }
 
     impl Api {

@@ -491,12 +491,12 @@ fn project(obj: &Map<String, Value>) -> Result<Vec<FeedItem>, String> {
     let mut items = Vec::new();
     let mut units = Vec::new();
     let mut coordinating = Value::Null;
-    if let Some(coord) = opt_obj(obj, "coordinating_institution")? {
-        if let Some((id, placeholder)) = unit_ref(coord)? {
-            push_unique(&mut units, &id);
-            coordinating = json!(id);
-            items.push(FeedItem::Placeholder(placeholder));
-        }
+    if let Some(coord) = opt_obj(obj, "coordinating_institution")?
+        && let Some((id, placeholder)) = unit_ref(coord)?
+    {
+        push_unique(&mut units, &id);
+        coordinating = json!(id);
+        items.push(FeedItem::Placeholder(placeholder));
     }
     // Project managers first: the matcher weighs project roles, and order carries that.
     let mut participants: Vec<(bool, PersonRef, Vec<String>)> = Vec::new();

@@ -104,11 +104,10 @@ fn record(obj: &Map<String, Value>, orcid: String) -> Result<Vec<FeedItem>, Stri
         }
     }
     let mut email = None;
-    if let Some(e) = opt_obj(person, "emails")? {
-        if let Some(first) = list(e, "email")?.first() {
-            email =
-                opt_str(object(first, "`person.emails.email[0]`")?, "email")?.map(str::to_string);
-        }
+    if let Some(e) = opt_obj(person, "emails")?
+        && let Some(first) = list(e, "email")?.first()
+    {
+        email = opt_str(object(first, "`person.emails.email[0]`")?, "email")?.map(str::to_string);
     }
     let activities = opt_obj(obj, "activities-summary")?;
     let mut employments = Vec::new();
@@ -211,11 +210,11 @@ fn record(obj: &Map<String, Value>, orcid: String) -> Result<Vec<FeedItem>, Stri
             let mut title = title.to_string();
             let mut extra = Map::new();
             extra.insert("source".into(), json!("orcid"));
-            if let Some(t) = opt_obj(title_obj, "translated-title")? {
-                if let Some(v) = opt_str(t, "value")? {
-                    title = format!("{title} / {v}");
-                    extra.insert("translated_title".into(), Value::Object(t.clone()));
-                }
+            if let Some(t) = opt_obj(title_obj, "translated-title")?
+                && let Some(v) = opt_str(t, "value")?
+            {
+                title = format!("{title} / {v}");
+                extra.insert("translated_title".into(), Value::Object(t.clone()));
             }
             check_size(&format!("{what}.title"), &title)?;
             for (key, field) in [("type", "type"), ("journal", "journal-title")] {
