@@ -582,7 +582,11 @@ async fn import(
         bar.set_style(style);
     }
     let mut progress = Progress { bar };
-    let options = ImportOptions { batch_size, format };
+    let options = ImportOptions {
+        batch_size,
+        format,
+        ..ImportOptions::default()
+    };
     let report = engine.import(paths, &options, &mut progress).await?;
     progress.bar.finish_and_clear();
     for line in report.rejected.iter().chain(&report.unresolved) {
@@ -685,7 +689,10 @@ async fn pull(engine: &Engine, args: PullArgs) -> Result<()> {
         let report = engine
             .import(
                 std::slice::from_ref(&page.dir),
-                &ImportOptions::default(),
+                &ImportOptions {
+                    catch_up: false,
+                    ..ImportOptions::default()
+                },
                 &mut kobler_engine::NoProgress,
             )
             .await
@@ -707,6 +714,8 @@ async fn pull(engine: &Engine, args: PullArgs) -> Result<()> {
             *totals.records.entry(kind).or_default() += n;
         }
     }
+    // The index catches up once for the whole run (pages were stored without it).
+    totals.indexed = engine.catch_up_unless_busy().await?;
     for line in totals.rejected.iter().chain(&totals.unresolved) {
         eprintln!("{line}");
     }

@@ -24,6 +24,9 @@ pub struct ImportOptions {
     pub batch_size: usize,
     /// Read every file as this format instead of detecting it.
     pub format: Option<Format>,
+    /// Catch the index up at the end. A harvest importing page after page turns this off and
+    /// catches up once at its end, instead of committing the index once per page.
+    pub catch_up: bool,
 }
 
 impl Default for ImportOptions {
@@ -31,6 +34,7 @@ impl Default for ImportOptions {
         ImportOptions {
             batch_size: 1_000,
             format: None,
+            catch_up: true,
         }
     }
 }
@@ -181,7 +185,9 @@ impl Engine {
         } = run;
         self.store_batch(&mut batch, &mut report, observer).await?;
         report.unresolved = self.unresolved(referrals).await?;
-        report.indexed = self.catch_up_unless_busy().await?;
+        if options.catch_up {
+            report.indexed = self.catch_up_unless_busy().await?;
+        }
         Ok(report)
     }
 
