@@ -521,6 +521,31 @@ mod tests {
         assert!(detect_format(&path).is_err());
     }
 
+    /// Every fixture cut at many points (as a failed download leaves it) reads as records and
+    /// errors, never a panic.
+    #[test]
+    fn truncated_fixtures_never_panic() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/feeds");
+        let dir = tempfile::tempdir().unwrap();
+        let mut checked = 0;
+        for sub in ["cristin", "openalex", "orcid", "csv"] {
+            for entry in std::fs::read_dir(fixtures.join(sub)).unwrap() {
+                let path = entry.unwrap().path();
+                let bytes = std::fs::read(&path).unwrap();
+                let format = detect_format(&path).unwrap();
+                let cut = dir.path().join(path.file_name().unwrap());
+                for end in (0..bytes.len()).step_by(61) {
+                    std::fs::write(&cut, &bytes[..end]).unwrap();
+                    let (context, _) = FeedContext::gather(std::slice::from_ref(&cut));
+                    if let Ok(reader) = FeedReader::open(&cut, format, &context) {
+                        checked += reader.count();
+                    }
+                }
+            }
+        }
+        assert!(checked > 100, "{checked}");
+    }
+
     #[test]
     fn positions_name_lines_and_items() {
         let mut source = Source::line(Path::new("f.json"), 4);

@@ -329,7 +329,8 @@ pub(crate) fn slug(text: &str) -> String {
 pub(crate) fn iso_date(raw: &str) -> Option<String> {
     let s = raw.trim();
     let candidate = if s.len() >= 10 && s.as_bytes().get(4) == Some(&b'-') {
-        s[..10].to_string()
+        // `get`, not indexing: byte 10 may fall inside a multi-byte character.
+        s.get(..10)?.to_string()
     } else {
         let parts: Vec<&str> = s.split(['.', '/']).map(str::trim).collect();
         let [d, m, y] = parts.as_slice() else {
@@ -400,5 +401,6 @@ mod tests {
         );
         assert_eq!(iso_date("31.02.2026"), None);
         assert_eq!(iso_date("snart"), None);
+        assert_eq!(iso_date("2026-03-1ø"), None);
     }
 }
