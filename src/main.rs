@@ -25,12 +25,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Import feed files or directories (Kobler JSON Lines).
+    /// Import feed files or directories (Kobler JSON Lines, Cristin, OpenAlex, ORCID, CSV needs).
     Import {
-        /// Files or directories (a directory's *.jsonl files are read).
+        /// Files or directories (a directory's *.jsonl, *.ndjson, *.json and *.csv files are read).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Read every file as this format instead of detecting it (kobler-jsonl).
+        /// Read every file as this format instead of detecting it (kobler-jsonl, cristin,
+        /// openalex, orcid, csv).
         #[arg(long)]
         format: Option<kobler_engine::FeedFormat>,
         /// Records per transaction.
@@ -40,6 +41,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Harvest a source over HTTP into the store, page by page (resumable; see docs/formats.md).
+    Pull(PullArgs),
     /// Rebuild the index from the store.
     Reindex,
     /// Full-text search over needs.
@@ -109,6 +112,47 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Args)]
+struct PullArgs {
+    /// What to harvest: cristin-persons, cristin-results, cristin-projects, openalex-works or
+    /// openalex-authors.
+    source: String,
+    /// The API's base URL (e.g. https://api.cristin.no/v2, https://api.openalex.org).
+    #[arg(long)]
+    base_url: String,
+    /// A query parameter for the list (repeatable), e.g. `institution=194` or
+    /// `filter=institutions.country_code:NO`.
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    params: Vec<String>,
+    /// Records per page (default: 100 for Cristin, 200 for OpenAlex).
+    #[arg(long)]
+    per_page: Option<u32>,
+    /// Stop after this many pages in this run; the next run resumes after them.
+    #[arg(long)]
+    max_pages: Option<u32>,
+    /// At most this many requests per second.
+    #[arg(long, default_value_t = 5.0)]
+    rate: f64,
+    /// Retries of a request after 429, 5xx or a failed connection.
+    #[arg(long, default_value_t = 5)]
+    retries: u32,
+    /// First backoff between retries in milliseconds (doubles each time, at most 60 s).
+    #[arg(long, default_value_t = 1000)]
+    backoff_ms: u64,
+    /// Start again from the first page instead of resuming.
+    #[arg(long)]
+    restart: bool,
+    /// Cristin results: do not fetch each result's contributors payload.
+    #[arg(long)]
+    no_contributors: bool,
+    /// OpenAlex: contact address for the polite pool.
+    #[arg(long)]
+    mailto: Option<String>,
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -322,6 +366,10 @@ async fn run(cli: Cli) -> Result<()> {
         } => {
             let engine = open_store(&cli.data).await?;
             import(&engine, &paths, format, batch_size, json).await
+        }
+        Command::Pull(args) => {
+            let engine = open_store(&cli.data).await?;
+            pull(&engine, args).await
         }
         Command::Reindex => {
             let engine = open_store(&cli.data).await?;
@@ -633,11 +681,18 @@ async fn import(
         bar.set_style(style);
     }
     let mut progress = Progress { bar };
-    let options = ImportOptions { batch_size, format };
+    let options = ImportOptions {
+        batch_size,
+        format,
+        ..ImportOptions::default()
+    };
     let report = engine.import(paths, &options, &mut progress).await?;
     progress.bar.finish_and_clear();
     for line in report.rejected.iter().chain(&report.unresolved) {
         eprintln!("{line}");
+    }
+    for line in &report.conflicts {
+        eprintln!("conflict: {line}");
     }
     let records: u64 = report.records.values().sum();
     if json {
@@ -658,6 +713,13 @@ async fn import(
             report.rejected.len(),
             report.unresolved.len()
         );
+        if report.merged > 0 || !report.conflicts.is_empty() {
+            eprintln!(
+                "kobler: {} profiles joined a researcher from another feed; {} identity conflicts (kept apart)",
+                report.merged,
+                report.conflicts.len()
+            );
+        }
     }
     if !report.rejected.is_empty() {
         bail!(
@@ -669,6 +731,119 @@ async fn import(
         bail!(
             "{} references to unknown ids (the records were imported)",
             report.unresolved.len()
+        );
+    }
+    Ok(())
+}
+
+/// `kobler pull`: fetch page after page, import each, and record the page as done only once it
+/// is stored — so a stopped pull resumes at the first page not stored.
+async fn pull(engine: &Engine, args: PullArgs) -> Result<()> {
+    use kobler_engine::pull::{Harvest, PullOptions, PullSource};
+    let source = match args.source.split_once('-') {
+        Some(("cristin", endpoint @ ("persons" | "results" | "projects"))) => PullSource::Cristin {
+            endpoint: endpoint.to_string(),
+            contributors: !args.no_contributors,
+        },
+        Some(("openalex", entity @ ("works" | "authors"))) => PullSource::OpenAlex {
+            entity: entity.to_string(),
+        },
+        _ => bail!(
+            "unknown source {:?} (cristin-persons, cristin-results, cristin-projects, openalex-works, openalex-authors)",
+            args.source
+        ),
+    };
+    if !(args.rate > 0.0 && args.rate.is_finite()) {
+        bail!("--rate must be a positive number of requests per second");
+    }
+    let mut options = PullOptions::new(&args.base_url, source);
+    for param in &args.params {
+        let Some((key, value)) = param.split_once('=') else {
+            bail!("--param {param:?} is not KEY=VALUE");
+        };
+        options.query.push((key.to_string(), value.to_string()));
+    }
+    if let Some(per_page) = args.per_page {
+        options.per_page = per_page;
+    }
+    options.max_pages = args.max_pages;
+    options.min_interval = std::time::Duration::from_secs_f64(1.0 / args.rate);
+    options.max_retries = args.retries;
+    options.backoff = std::time::Duration::from_millis(args.backoff_ms);
+    options.restart = args.restart;
+    options.mailto = args.mailto;
+    let root = engine.data_dir().join("pull");
+    let mut harvest = Harvest::open(options, &root)?;
+    if harvest.state().pages > 0 {
+        eprintln!(
+            "kobler: resuming after page {} ({} records stored)",
+            harvest.state().pages,
+            harvest.state().records
+        );
+    }
+    let mut fetched = 0;
+    let mut totals = kobler_engine::ImportReport::default();
+    while let Some(page) = harvest.next_page(fetched).await? {
+        fetched += 1;
+        let report = engine
+            .import(
+                std::slice::from_ref(&page.dir),
+                &ImportOptions {
+                    catch_up: false,
+                    ..ImportOptions::default()
+                },
+                &mut kobler_engine::NoProgress,
+            )
+            .await
+            .with_context(|| format!("cannot import page {}", page.number))?;
+        harvest.commit(&page)?;
+        eprintln!(
+            "kobler: page {} ({} records): {} new, {} changed, {} unchanged",
+            page.number, page.records, report.inserted, report.updated, report.unchanged
+        );
+        totals.files += report.files;
+        totals.inserted += report.inserted;
+        totals.updated += report.updated;
+        totals.unchanged += report.unchanged;
+        totals.merged += report.merged;
+        totals.rejected.extend(report.rejected);
+        totals.unresolved.extend(report.unresolved);
+        totals.conflicts.extend(report.conflicts);
+        for (kind, n) in report.records {
+            *totals.records.entry(kind).or_default() += n;
+        }
+    }
+    // The index catches up once for the whole run (pages were stored without it).
+    totals.indexed = engine.catch_up_unless_busy().await?;
+    for line in totals.rejected.iter().chain(&totals.unresolved) {
+        eprintln!("{line}");
+    }
+    for line in &totals.conflicts {
+        eprintln!("conflict: {line}");
+    }
+    let state = harvest.state();
+    if args.json {
+        emit(
+            json!({"pages": fetched, "requests": harvest.requests, "retries": harvest.retries,
+                    "finished": state.finished, "state": state, "import": totals}),
+        )?;
+    }
+    eprintln!(
+        "kobler: {fetched} pages this run ({} requests, {} retries); {} of {} records stored{}",
+        harvest.requests,
+        harvest.retries,
+        state.records,
+        state.total.map_or("?".to_string(), |t| t.to_string()),
+        if state.finished {
+            "; harvest complete"
+        } else {
+            "; run again to continue"
+        }
+    );
+    if !totals.rejected.is_empty() {
+        bail!(
+            "{} records were rejected (the rest was imported)",
+            totals.rejected.len()
         );
     }
     Ok(())

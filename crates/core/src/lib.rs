@@ -3,6 +3,7 @@
 //! This crate does no IO. Every other crate speaks in these types: feeds parse into them, the
 //! store persists them, the index analyses them and the matcher scores them.
 
+pub mod identity;
 pub mod lang;
 pub mod record;
 pub mod taxonomy;
@@ -13,4 +14,4 @@ pub use record::{
     Kind, Municipality, Need, NeedStatus, Project, ProjectStatus, Record, Researcher, Unit,
     UnitKind, Work,
 };
-pub use validate::{FieldError, RecordError, parse_record, parse_record_of_kind};
+pub use validate::{FieldError, RecordError, is_iso_date, parse_record, parse_record_of_kind};

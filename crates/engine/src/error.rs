@@ -12,6 +12,9 @@ pub enum EngineError {
     /// A feed path could not be read.
     #[error(transparent)]
     Feed(#[from] kobler_feeds::FeedError),
+    /// A harvest over HTTP failed.
+    #[error(transparent)]
+    Pull(#[from] kobler_feeds::pull::PullError),
     /// A file or directory could not be used.
     #[error("{0}")]
     Io(String),

@@ -10,6 +10,7 @@ mod auth;
 mod dates;
 mod error;
 pub mod eval;
+mod identity;
 mod import;
 mod matching;
 mod needs;
@@ -19,6 +20,8 @@ pub use auth::{Role, hash_password};
 pub use error::{EngineError, Result};
 pub use import::{ImportObserver, ImportOptions, ImportReport, NoProgress};
 pub use kobler_feeds::Format as FeedFormat;
+/// Harvesting sources over HTTP (re-exported so the CLI needs no HTTP crate of its own).
+pub use kobler_feeds::pull;
 pub use matching::{DepartmentMatch, NeedForResearcher, NeedMatch, ResearcherSuggestion};
 pub use needs::CreateNeedError;
 pub use overlap::{

@@ -13,7 +13,7 @@ use kobler_core::{Kind, Record, RecordError, parse_record};
 use serde::Serialize;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::str::FromStr;
 
@@ -168,24 +168,56 @@ impl Store {
     }
 
     /// Stores a batch of records in one transaction: all of them, or none if anything fails.
+    ///
+    /// The batch is written in a handful of statements whatever its size — one read of the
+    /// stored documents per 500 ids, then multi-row writes — because a statement per record and
+    /// reference made the store the bottleneck of large imports. A record that appears twice
+    /// in a batch counts twice, as if the two were stored one after the other.
     pub async fn upsert_batch(&self, records: &[Record]) -> Result<BatchOutcome> {
         let mut tx = self.pool.begin().await?;
         let mut seq: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'seq'")
             .fetch_one(&mut *tx)
             .await?;
-        let mut outcome = BatchOutcome::default();
+        let docs: Vec<String> = records.iter().map(|r| r.to_json().to_string()).collect();
+        // The stored documents of the batch's records, by kind then id.
+        let mut stored: HashMap<(Kind, &str), String> = HashMap::new();
+        let mut by_kind: BTreeMap<Kind, Vec<&str>> = BTreeMap::new();
         for record in records {
-            let kind = record.kind().as_str();
-            let id = record.id();
-            let doc = record.to_json().to_string();
-            let existing: Option<String> =
-                sqlx::query_scalar("SELECT doc FROM records WHERE kind = ? AND id = ?")
-                    .bind(kind)
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            match existing {
-                Some(old) if old == doc => {
+            by_kind.entry(record.kind()).or_default().push(record.id());
+        }
+        for (kind, mut ids) in by_kind {
+            ids.sort_unstable();
+            ids.dedup();
+            for chunk in ids.chunks(500) {
+                let mut query =
+                    sqlx::QueryBuilder::new("SELECT id, doc FROM records WHERE kind = ");
+                query.push_bind(kind.as_str()).push(" AND id IN (");
+                let mut list = query.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                query.push(")");
+                let wanted: HashSet<&str> = chunk.iter().copied().collect();
+                for row in query.build().fetch_all(&mut *tx).await? {
+                    let id: String = row.try_get("id")?;
+                    if let Some(key) = wanted.get(id.as_str()) {
+                        stored.insert((kind, key), row.try_get("doc")?);
+                    }
+                }
+            }
+        }
+        // Walk the batch in order; the last change of each record is what gets written.
+        let mut outcome = BatchOutcome::default();
+        let mut last: HashMap<(Kind, &str), (usize, i64)> = HashMap::new();
+        let mut current: HashMap<(Kind, &str), &str> = HashMap::new();
+        for (i, record) in records.iter().enumerate() {
+            let key = (record.kind(), record.id());
+            let before = current
+                .get(&key)
+                .copied()
+                .or_else(|| stored.get(&key).map(String::as_str));
+            match before {
+                Some(old) if old == docs[i] => {
                     outcome.unchanged += 1;
                     continue;
                 }
@@ -193,37 +225,90 @@ impl Store {
                 None => outcome.inserted += 1,
             }
             seq += 1;
-            sqlx::query(
-                "INSERT INTO records (kind, id, doc, seq) VALUES (?, ?, ?, ?) \
-                 ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc, seq = excluded.seq",
-            )
-            .bind(kind)
-            .bind(id)
-            .bind(&doc)
-            .bind(seq)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("DELETE FROM refs WHERE kind = ? AND id = ?")
-                .bind(kind)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            current.insert(key, &docs[i]);
+            last.insert(key, (i, seq));
+        }
+        let mut writes: Vec<(usize, i64)> = last.into_values().collect();
+        writes.sort_unstable_by_key(|(_, s)| *s);
+        for chunk in writes.chunks(200) {
+            let mut query = sqlx::QueryBuilder::new("INSERT INTO records (kind, id, doc, seq) ");
+            query.push_values(chunk, |mut row, (i, s)| {
+                row.push_bind(records[*i].kind().as_str())
+                    .push_bind(records[*i].id())
+                    .push_bind(docs[*i].as_str())
+                    .push_bind(*s);
+            });
+            query.push(
+                " ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc, seq = excluded.seq",
+            );
+            query.build().execute(&mut *tx).await?;
+        }
+        let mut changed_by_kind: BTreeMap<Kind, Vec<&str>> = BTreeMap::new();
+        for (i, _) in &writes {
+            changed_by_kind
+                .entry(records[*i].kind())
+                .or_default()
+                .push(records[*i].id());
+        }
+        for (kind, ids) in &changed_by_kind {
+            for chunk in ids.chunks(500) {
+                let mut query = sqlx::QueryBuilder::new("DELETE FROM refs WHERE kind = ");
+                query.push_bind(kind.as_str()).push(" AND id IN (");
+                let mut list = query.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                query.push(")");
+                query.build().execute(&mut *tx).await?;
+            }
+        }
+        let mut refs: Vec<(&str, &str, &'static str, &'static str, &str, i64)> = Vec::new();
+        let mut identities: Vec<(&'static str, String, &str)> = Vec::new();
+        for (i, _) in &writes {
+            let record = &records[*i];
             for (position, (target_kind, field, target_id)) in
                 record.references().into_iter().enumerate()
             {
-                sqlx::query(
-                    "INSERT INTO refs (kind, id, field, target_kind, target_id, position) \
-                     VALUES (?, ?, ?, ?, ?, ?)",
-                )
-                .bind(kind)
-                .bind(id)
-                .bind(field)
-                .bind(target_kind.as_str())
-                .bind(target_id)
-                .bind(position as i64)
-                .execute(&mut *tx)
-                .await?;
+                refs.push((
+                    record.kind().as_str(),
+                    record.id(),
+                    field,
+                    target_kind.as_str(),
+                    target_id,
+                    position as i64,
+                ));
             }
+            if let Record::Researcher(r) = record {
+                // The first researcher to claim an identifier keeps it (see 0003_identities.sql).
+                for (scheme, value) in kobler_core::identity::researcher_identities(r) {
+                    identities.push((scheme, value, record.id()));
+                }
+            }
+        }
+        for chunk in refs.chunks(150) {
+            let mut query = sqlx::QueryBuilder::new(
+                "INSERT INTO refs (kind, id, field, target_kind, target_id, position) ",
+            );
+            query.push_values(chunk, |mut row, r| {
+                row.push_bind(r.0)
+                    .push_bind(r.1)
+                    .push_bind(r.2)
+                    .push_bind(r.3)
+                    .push_bind(r.4)
+                    .push_bind(r.5);
+            });
+            query.build().execute(&mut *tx).await?;
+        }
+        for chunk in identities.chunks(300) {
+            let mut query =
+                sqlx::QueryBuilder::new("INSERT INTO identities (scheme, value, researcher) ");
+            query.push_values(chunk, |mut row, (scheme, value, id)| {
+                row.push_bind(*scheme)
+                    .push_bind(value.as_str())
+                    .push_bind(*id);
+            });
+            query.push(" ON CONFLICT (scheme, value) DO NOTHING");
+            query.build().execute(&mut *tx).await?;
         }
         sqlx::query("UPDATE counters SET value = ? WHERE name = 'seq'")
             .bind(seq)
@@ -346,6 +431,40 @@ impl Store {
         .bind(target_id)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    /// The researcher that holds a person identifier (`scheme` is `orcid`, `cristin` or
+    /// `openalex`; `value` normalised as in [`kobler_core::identity`]).
+    pub async fn researcher_by_identity(
+        &self,
+        scheme: &str,
+        value: &str,
+    ) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT researcher FROM identities WHERE scheme = ? AND value = ?")
+                .bind(scheme)
+                .bind(value)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Every person identifier and the researcher holding it, as (scheme, value, researcher).
+    /// An import loads them once (tens of thousands of people nationally) instead of asking
+    /// per reference.
+    pub async fn identities(&self) -> Result<Vec<(String, String, String)>> {
+        let rows = sqlx::query("SELECT scheme, value, researcher FROM identities")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("scheme")?,
+                    row.try_get("value")?,
+                    row.try_get("researcher")?,
+                ))
+            })
+            .collect()
     }
 
     /// Adds a local account with an already hashed password.
@@ -561,6 +680,52 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_record_twice_in_one_batch_counts_twice_and_the_last_version_is_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let a = record(json!({"type": "project", "id": "p1", "title": "A", "units": ["u1"]}));
+        let b = record(json!({"type": "project", "id": "p1", "title": "B", "units": ["u2"]}));
+        let outcome = store
+            .upsert_batch(&[a.clone(), a.clone(), b.clone()])
+            .await
+            .unwrap();
+        assert_eq!(
+            (outcome.inserted, outcome.unchanged, outcome.updated),
+            (1, 1, 1)
+        );
+        assert_eq!(store.get(Kind::Project, "p1").await.unwrap(), Some(b));
+        assert_eq!(store.last_seq().await.unwrap(), 2);
+        assert!(
+            store
+                .referring(Kind::Project, "units", "u1")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            store.referring(Kind::Project, "units", "u2").await.unwrap(),
+            ["p1"]
+        );
+        // Many records in one batch: more than one chunk of every statement.
+        let many: Vec<Record> = (0..1200)
+            .map(|i| {
+                record(json!({"type": "work", "id": format!("w{i}"), "title": "T",
+                                   "authors": ["r1", "r2"]}))
+            })
+            .collect();
+        assert_eq!(store.upsert_batch(&many).await.unwrap().inserted, 1200);
+        assert_eq!(
+            store
+                .referring(Kind::Work, "authors", "r2")
+                .await
+                .unwrap()
+                .len(),
+            1200
+        );
+        assert_eq!(store.upsert_batch(&many).await.unwrap().unchanged, 1200);
+    }
+
+    #[tokio::test]
     async fn references_are_queryable_by_target() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).await.unwrap();
@@ -577,6 +742,30 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[tokio::test]
+    async fn researcher_identifiers_are_claimed_by_the_first_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let a = record(
+            json!({"type": "researcher", "id": "cristin:1", "name": "Kari",
+                              "orcid": "https://orcid.org/0000-0002-1825-009x", "cristin_id": "1"}),
+        );
+        let b = record(json!({"type": "researcher", "id": "r2", "name": "Kari",
+                              "orcid": "0000-0002-1825-009X", "openalex_id": "A77"}));
+        store.upsert_batch(&[a, b]).await.unwrap();
+        let by = |scheme: &'static str, value: &'static str| {
+            let store = store.clone();
+            async move { store.researcher_by_identity(scheme, value).await.unwrap() }
+        };
+        assert_eq!(
+            by("orcid", "0000-0002-1825-009X").await.as_deref(),
+            Some("cristin:1")
+        );
+        assert_eq!(by("cristin", "1").await.as_deref(), Some("cristin:1"));
+        assert_eq!(by("openalex", "A77").await.as_deref(), Some("r2"));
+        assert_eq!(store.identities().await.unwrap().len(), 3);
     }
 
     #[tokio::test]
