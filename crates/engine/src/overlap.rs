@@ -25,7 +25,7 @@ use std::collections::{BTreeSet, HashMap};
 
 /// Pairs scoring at least this are flagged (calibrated on the development set; see
 /// `docs/overlap.md`).
-pub const OVERLAP_THRESHOLD: f32 = 0.25;
+pub const OVERLAP_THRESHOLD: f32 = 0.23;
 /// A side whose vocabulary kept less than this share (Jaccard) of what it was when a pair was
 /// dismissed has changed materially, and the pair may be flagged again.
 pub const MATERIAL_CHANGE: f32 = 0.8;

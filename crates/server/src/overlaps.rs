@@ -17,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OverlapParams {
-    /// Flag pairs scoring at least this (0..1, default 0.25).
+    /// Flag pairs scoring at least this (0..1, default 0.23).
     threshold: Option<f32>,
 }
 
