@@ -72,6 +72,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Learn term pairs from works and projects that carry their text in Norwegian and English
+    /// (as Cristin feeds do); they extend the thesaurus from the next start.
+    LearnTerms {
+        /// Records a pair must share at least.
+        #[arg(long, default_value_t = 3)]
+        min_together: u32,
+        /// Lowest Dice coefficient kept (0..1).
+        #[arg(long, default_value_t = 0.6)]
+        min_dice: f32,
+        /// Print JSON lines, one per pair.
+        #[arg(long)]
+        json: bool,
+    },
     /// Count stored records per type.
     Stats {
         /// Print one JSON object.
@@ -476,6 +489,38 @@ async fn run(cli: Cli) -> Result<()> {
                     ))?;
                 }
             }
+            Ok(())
+        }
+        Command::LearnTerms {
+            min_together,
+            min_dice,
+            json,
+        } => {
+            if !(0.0..=1.0).contains(&min_dice) {
+                bail!("--min-dice must be between 0 and 1");
+            }
+            let engine = open(&cli.data).await?;
+            let params = kobler_engine::LearnParams {
+                min_together: min_together.max(1),
+                min_dice,
+            };
+            let report = engine.learn_terms(params).await?;
+            for pair in &report.pairs {
+                if json {
+                    emit(serde_json::to_value(pair)?)?;
+                } else {
+                    emit(format!(
+                        "{} ↔ {}  ({} records, dice {:.2})",
+                        pair.norwegian, pair.english, pair.together, pair.dice
+                    ))?;
+                }
+            }
+            eprintln!(
+                "kobler: {} term pairs from {} parallel records written to {}; they apply from the next start",
+                report.pairs.len(),
+                report.parallel_records,
+                report.file.display()
+            );
             Ok(())
         }
         Command::Stats { json } => {

@@ -554,3 +554,63 @@ fn a_dismissed_overlap_stays_quiet_until_one_side_changes_materially() {
         (Some("n1"), Some("n2"))
     );
 }
+
+/// Works whose titles come in bokmål and English (as Cristin results do), by one researcher on
+/// bumblebees, and an English need on pollinators that shares no word with her Norwegian text.
+fn parallel_feed() -> String {
+    let work = |id: &str, nb: &str, en: &str| {
+        serde_json::json!({
+            "type": "work", "id": id, "title": nb, "authors": ["r-humle"], "year": 2024,
+            "title_by_language": {"nb": nb, "en": en},
+        })
+        .to_string()
+    };
+    [
+        r#"{"type":"municipality","id":"5001","name":"Trondheim"}"#.to_string(),
+        r#"{"type":"unit","id":"u1","name":"Miljøenheten","kind":"municipal","municipality":"5001"}"#.to_string(),
+        r#"{"type":"researcher","id":"r-humle","name":"Ingrid Aasen"}"#.to_string(),
+        r#"{"type":"researcher","id":"r-skole","name":"Ola Vik"}"#.to_string(),
+        work("w1", "Humler i bynære enger", "Bumblebees in urban meadows"),
+        work("w2", "Humler og blomsterstriper langs veier", "Bumblebees and flower strips along roads"),
+        work("w3", "Hvordan klippes enger for humler", "How meadows are mown for bumblebees"),
+        work("w4", "Humler i private hager", "Bumblebees in private gardens"),
+        serde_json::json!({"type": "work", "id": "w5", "title": "Leseopplæring i småskolen",
+            "authors": ["r-skole"], "year": 2024}).to_string(),
+        serde_json::json!({"type": "need", "id": "n-bees", "unit": "u1",
+            "title": "Bumblebees in the city",
+            "description": "The municipality wants to know where bumblebees find food in the city."})
+        .to_string(),
+    ]
+    .join("\n")
+}
+
+#[test]
+fn term_pairs_learned_from_parallel_titles_bridge_languages_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("feed.jsonl");
+    std::fs::write(&feed, parallel_feed()).unwrap();
+    ok(dir.path(), &["import", feed.to_str().unwrap()]);
+    let suggested = |data: &Path| -> Vec<String> {
+        json_lines(&ok(data, &["match", "needs", "--need", "n-bees", "--json"]))
+            .iter()
+            .filter_map(|s| s["researcher"].as_str().map(str::to_string))
+            .collect()
+    };
+    assert!(
+        !suggested(dir.path()).contains(&"r-humle".to_string()),
+        "without learned pairs no word of the English need meets her bokmål titles"
+    );
+
+    let pairs = json_lines(&ok(dir.path(), &["learn-terms", "--json"]));
+    assert!(
+        pairs
+            .iter()
+            .any(|p| p["norwegian"] == "humler" && p["english"] == "bumblebees"),
+        "{pairs:?}"
+    );
+    assert!(dir.path().join("learned-thesaurus.toml").exists());
+    assert_eq!(
+        suggested(dir.path()).first().map(String::as_str),
+        Some("r-humle")
+    );
+}

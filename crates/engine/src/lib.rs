@@ -12,6 +12,7 @@ mod error;
 pub mod eval;
 mod identity;
 mod import;
+mod learn;
 mod matching;
 mod needs;
 mod overlap;
@@ -22,6 +23,8 @@ pub use import::{ImportObserver, ImportOptions, ImportReport, NoProgress};
 pub use kobler_feeds::Format as FeedFormat;
 /// Harvesting sources over HTTP (re-exported so the CLI needs no HTTP crate of its own).
 pub use kobler_feeds::pull;
+pub use kobler_matcher::term_pairs::LearnParams;
+pub use learn::{LearnReport, LearnedPair};
 pub use matching::{DepartmentMatch, NeedForResearcher, NeedMatch, ResearcherSuggestion};
 pub use needs::CreateNeedError;
 pub use overlap::{
@@ -48,6 +51,9 @@ const CATCH_UP_COMMIT_EVERY: usize = 100_000;
 
 /// File name of a partnership's own thesaurus in the data directory (added to the built-in one).
 pub const EXTRA_THESAURUS_FILE: &str = "thesaurus.toml";
+/// File name of the term pairs `kobler learn-terms` learned from parallel text, in the data
+/// directory (added to the built-in thesaurus like the partnership's own).
+pub const LEARNED_THESAURUS_FILE: &str = "learned-thesaurus.toml";
 
 /// How the engine matches. Everything is on by default; `kobler eval --without` turns parts off
 /// to measure what each earns.
@@ -114,9 +120,11 @@ impl Engine {
             ))
         })?;
         let store = Store::open(data_dir).await?;
-        let extra = data_dir.join(EXTRA_THESAURUS_FILE);
-        if options.index.extra_thesaurus.is_none() && extra.exists() {
-            options.index.extra_thesaurus = Some(extra);
+        for file in [EXTRA_THESAURUS_FILE, LEARNED_THESAURUS_FILE] {
+            let path = data_dir.join(file);
+            if path.exists() && !options.index.extra_thesauri.contains(&path) {
+                options.index.extra_thesauri.push(path);
+            }
         }
         let (index, state) =
             SearchIndex::open_with(&data_dir.join("index"), options.index.clone())?;

@@ -8,5 +8,6 @@ pub mod aggregate;
 pub mod assign;
 pub mod metrics;
 pub mod minhash;
+pub mod term_pairs;
 
 pub use aggregate::{AggregationParams, Evidence, EvidenceKind, Suggestion, aggregate};

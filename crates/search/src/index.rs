@@ -73,6 +73,16 @@ impl AnalysedText {
     pub fn words(&self) -> impl Iterator<Item = &str> {
         self.tokens.iter().map(|(term, _)| term.as_str())
     }
+
+    /// `(analysed term, lower-cased word as written)`, in text order.
+    pub fn tokens(&self) -> &[(String, String)] {
+        &self.tokens
+    }
+
+    /// The analyser group the text was analysed by (that of its detected language).
+    pub fn group(&self) -> &str {
+        &self.group
+    }
 }
 
 /// The kinds of document in the index.
@@ -182,8 +192,9 @@ pub struct NeedHit {
 pub struct IndexOptions {
     /// Expand queries with the bilingual thesaurus.
     pub thesaurus: bool,
-    /// A thesaurus file whose concepts are added to the compiled-in ones.
-    pub extra_thesaurus: Option<std::path::PathBuf>,
+    /// Thesaurus files whose concepts are added to the compiled-in ones (a partnership's own,
+    /// term pairs learned from parallel text).
+    pub extra_thesauri: Vec<std::path::PathBuf>,
     /// Split Norwegian query compounds into parts the index knows.
     pub split_compounds: bool,
     /// Write nynorsk forms the bokmål way (changes the index: it is rebuilt when toggled).
@@ -198,7 +209,7 @@ impl Default for IndexOptions {
     fn default() -> Self {
         IndexOptions {
             thesaurus: true,
-            extra_thesaurus: None,
+            extra_thesauri: Vec::new(),
             split_compounds: true,
             normalise_spelling: true,
             expansion_weight: EXPANSION_WEIGHT,
@@ -375,7 +386,7 @@ impl SearchIndex {
         let thesaurus = if options.thesaurus {
             let mut entries = parse_thesaurus(THESAURUS_TOML, "index/thesaurus.toml")
                 .map_err(DefinitionError::Invalid)?;
-            if let Some(path) = &options.extra_thesaurus {
+            for path in &options.extra_thesauri {
                 let text = std::fs::read_to_string(path).map_err(|source| SearchError::Io {
                     path: path.display().to_string(),
                     source,
@@ -885,7 +896,13 @@ impl SearchIndex {
     /// from. Comparing one text with many others starts here, so the analysis and the language
     /// detection are paid once per text, not once per pair.
     pub fn analyse_text(&self, text: &str) -> AnalysedText {
-        let group = self.definition.group_of(detect_language(text)).to_string();
+        self.analyse_text_in(text, detect_language(text))
+    }
+
+    /// [`SearchIndex::analyse_text`] for a text whose language is known (a feed's language map
+    /// says so), which beats detection on short texts such as titles.
+    pub fn analyse_text_in(&self, text: &str, lang: Lang) -> AnalysedText {
+        let group = self.definition.group_of(lang).to_string();
         let tokens = self.surface_tokens(&group, text);
         AnalysedText { group, tokens }
     }
