@@ -27,7 +27,7 @@ pub use pairings::{
     FittingNeed, MAX_NOTE_CHARS, MatchedDepartment, MatchedResearcher, PairingSuggestion,
     verdicts_in_force,
 };
-pub use sessions::{NewSession, SESSION_TTL_SECS, SessionUser};
+pub use sessions::{NewSession, SESSION_TTL_SECS, SessionUser, random_token};
 pub use import::{ImportObserver, ImportOptions, ImportReport, NoProgress};
 pub use kobler_feeds::Format as FeedFormat;
 /// Harvesting sources over HTTP (re-exported so the CLI needs no HTTP crate of its own).
