@@ -13,9 +13,9 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::Lcg;
 use std::io::{BufWriter, Write};
 use std::path::Path;
+use support::Lcg;
 
 const DEMO_WORKS: &str = include_str!("../fixtures/demo/works.jsonl");
 

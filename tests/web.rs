@@ -57,7 +57,10 @@ async fn wrong_passwords_are_refused_in_norwegian() {
     let (status, page) = app.browser().sign_in("staff", "not-the-password").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(page.contains("Feil brukernavn eller passord."), "{page}");
-    assert!(page.contains(r#"aria-describedby="innlogging-feil""#), "{page}");
+    assert!(
+        page.contains(r#"aria-describedby="innlogging-feil""#),
+        "{page}"
+    );
 }
 
 #[tokio::test]
@@ -66,7 +69,10 @@ async fn forms_without_the_sessions_csrf_token_are_refused() {
     let staff = app.signed_in("staff").await;
     let need = [
         ("tittel", "Lesing i småskolen"),
-        ("beskrivelse", "Vi vil vite hvordan vi kan styrke leseferdighetene."),
+        (
+            "beskrivelse",
+            "Vi vil vite hvordan vi kan styrke leseferdighetene.",
+        ),
     ];
     let (status, page) = staff.post("/behov/ny", &need).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -76,15 +82,29 @@ async fn forms_without_the_sessions_csrf_token_are_refused() {
     let (status, _) = staff.post("/behov/ny", &forged).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = staff.post("/logg-ut", &[]).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "sign-out needs the token too");
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "sign-out needs the token too"
+    );
     // The sign-in form has its own token before there is a session.
     let (status, _) = app
         .browser()
-        .post("/logg-inn", &[("brukernavn", "staff"), ("passord", PASSWORD)])
+        .post(
+            "/logg-inn",
+            &[("brukernavn", "staff"), ("passord", PASSWORD)],
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // Nothing was posted.
-    assert_eq!(app.engine.unit_needs("u-oppvekst").await.expect("needs").len(), 1);
+    assert_eq!(
+        app.engine
+            .unit_needs("u-oppvekst")
+            .await
+            .expect("needs")
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -111,7 +131,11 @@ async fn posting_a_need_names_every_broken_field_next_to_it() {
     let (status, page) = staff
         .submit(
             "/behov/ny",
-            &[("tittel", ""), ("beskrivelse", "Noe"), ("frist", "i morgen")],
+            &[
+                ("tittel", ""),
+                ("beskrivelse", "Noe"),
+                ("frist", "i morgen"),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
@@ -164,13 +188,19 @@ async fn a_posted_need_reaches_the_researcher_a_coordinator_pairs_with_the_depar
     let coordinator = app.signed_in("coordinator").await;
     let (status, queue) = coordinator.get("/koordinering/forslag").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(queue.contains("Kari Nordmann ↔ Oppvekst og utdanning"), "{queue}");
+    assert!(
+        queue.contains("Kari Nordmann ↔ Oppvekst og utdanning"),
+        "{queue}"
+    );
     assert!(queue.contains("Flerspråklige barns ordforråd"), "{queue}");
 
     // Before the pairing, Kari is matched with no one.
     let kari = app.signed_in("researcher").await;
     let (_, before) = kari.get("/for-meg").await;
-    assert!(before.contains("Ingen koordinator har koblet deg"), "{before}");
+    assert!(
+        before.contains("Ingen koordinator har koblet deg"),
+        "{before}"
+    );
 
     let (status, _) = coordinator
         .submit(
@@ -185,14 +215,23 @@ async fn a_posted_need_reaches_the_researcher_a_coordinator_pairs_with_the_depar
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, queue) = coordinator.get("/koordinering/forslag").await;
-    assert!(!queue.contains("Kari Nordmann ↔ Oppvekst og utdanning"), "decided: {queue}");
-    assert!(queue.contains("Sterk på språkmiljø"), "the audit trail shows the note");
+    assert!(
+        !queue.contains("Kari Nordmann ↔ Oppvekst og utdanning"),
+        "decided: {queue}"
+    );
+    assert!(
+        queue.contains("Sterk på språkmiljø"),
+        "the audit trail shows the note"
+    );
 
     // Kari now sees the department and its new need, but not the coordinator's note.
     let (status, after) = kari.get("/for-meg").await;
     assert_eq!(status, StatusCode::OK);
     assert!(after.contains("Oppvekst og utdanning"), "{after}");
-    assert!(after.contains("Flerspråklige barns ordforråd i barnehagen"), "{after}");
+    assert!(
+        after.contains("Flerspråklige barns ordforråd i barnehagen"),
+        "{after}"
+    );
     assert!(!after.contains("Sterk på språkmiljø"), "{after}");
     // The staff see who they were paired with, again without the note.
     let (_, mine) = staff.get("/mine-behov").await;
@@ -225,7 +264,10 @@ async fn a_rejected_pairing_is_not_suggested_again() {
         .await
         .expect("match");
     assert!(
-        matches[0].suggestions.iter().all(|s| s.researcher != "r-ola"),
+        matches[0]
+            .suggestions
+            .iter()
+            .all(|s| s.researcher != "r-ola"),
         "the engine no longer suggests the rejected pairing"
     );
     // A deferred pairing stays in the queue, marked.
@@ -241,7 +283,10 @@ async fn a_rejected_pairing_is_not_suggested_again() {
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, queue) = coordinator.get("/koordinering/forslag").await;
-    assert!(queue.contains("Kari Nordmann ↔ Oppvekst og utdanning"), "{queue}");
+    assert!(
+        queue.contains("Kari Nordmann ↔ Oppvekst og utdanning"),
+        "{queue}"
+    );
     assert!(queue.contains("Utsatt"), "{queue}");
 }
 
@@ -293,7 +338,12 @@ async fn staff_close_and_reopen_their_need_and_closed_needs_leave_the_open_list(
         .submit("/behov/n-sprak/status", &[("status", "open")])
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let need = app.engine.need("n-sprak").await.expect("need").expect("exists");
+    let need = app
+        .engine
+        .need("n-sprak")
+        .await
+        .expect("need")
+        .expect("exists");
     assert_eq!(need.status.as_str(), "open");
 }
 

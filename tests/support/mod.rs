@@ -48,7 +48,9 @@ pub const ROLES: [&str; 6] = [
 impl App {
     pub async fn start() -> App {
         let dir = tempfile::tempdir().expect("tempdir");
-        let engine = Engine::open(&dir.path().join("data")).await.expect("engine");
+        let engine = Engine::open(&dir.path().join("data"))
+            .await
+            .expect("engine");
         let feed = dir.path().join("feed.jsonl");
         std::fs::write(&feed, FEED).expect("write feed");
         let report = engine

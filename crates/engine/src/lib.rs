@@ -22,13 +22,8 @@ mod sessions;
 
 pub use auth::{Role, hash_password};
 pub use error::{ActionError, EngineError, Result};
-pub use interest::InterestedResearcher;
-pub use pairings::{
-    FittingNeed, MAX_NOTE_CHARS, MatchedDepartment, MatchedResearcher, PairingSuggestion,
-    verdicts_in_force,
-};
-pub use sessions::{NewSession, SESSION_TTL_SECS, SessionUser, random_token};
 pub use import::{ImportObserver, ImportOptions, ImportReport, NoProgress};
+pub use interest::InterestedResearcher;
 pub use kobler_feeds::Format as FeedFormat;
 /// Harvesting sources over HTTP (re-exported so the CLI needs no HTTP crate of its own).
 pub use kobler_feeds::pull;
@@ -41,6 +36,11 @@ pub use overlap::{
     ClusterMember, MATERIAL_CHANGE, OVERLAP_THRESHOLD, OverlapCluster, OverlapPair, PairDecision,
     Signal, Similar, cluster_overlaps,
 };
+pub use pairings::{
+    FittingNeed, MAX_NOTE_CHARS, MatchedDepartment, MatchedResearcher, PairingSuggestion,
+    verdicts_in_force,
+};
+pub use sessions::{NewSession, SESSION_TTL_SECS, SessionUser, random_token};
 
 pub use kobler_search::NeedHit;
 pub use kobler_store::{

@@ -193,9 +193,7 @@ impl Engine {
                 "unknown researcher {researcher:?}"
             )));
         }
-        let note = note
-            .map(|n| n.trim().to_string())
-            .filter(|n| !n.is_empty());
+        let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
         if note
             .as_ref()
             .is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS)
@@ -332,7 +330,12 @@ impl Engine {
 mod tests {
     use super::*;
 
-    fn decision(seq: i64, unit: &str, researcher: &str, verdict: PairingVerdict) -> PairingDecision {
+    fn decision(
+        seq: i64,
+        unit: &str,
+        researcher: &str,
+        verdict: PairingVerdict,
+    ) -> PairingDecision {
         PairingDecision {
             seq,
             unit: unit.into(),

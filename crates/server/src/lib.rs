@@ -35,9 +35,9 @@ use axum::routing::get;
 use kobler_engine::Engine;
 use std::net::SocketAddr;
 use std::sync::Arc;
-pub use web::WebOptions;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
+pub use web::WebOptions;
 
 /// The largest request body accepted (bigger ones get 413 JSON); a need is a few KiB.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;

@@ -1016,7 +1016,11 @@ mod tests {
         };
         store.add_user(&user, "hash").await.unwrap();
         store.add_session("h1", "kari", "csrf1", 100).await.unwrap();
-        let (found, csrf) = store.session("h1", 99).await.unwrap().expect("live session");
+        let (found, csrf) = store
+            .session("h1", 99)
+            .await
+            .unwrap()
+            .expect("live session");
         assert_eq!((found.name.as_str(), csrf.as_str()), ("kari", "csrf1"));
         assert!(store.session("h1", 100).await.unwrap().is_none(), "expired");
         assert!(store.session("other", 0).await.unwrap().is_none());
@@ -1057,12 +1061,24 @@ mod tests {
     async fn interest_is_marked_once_and_unmarked() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).await.unwrap();
-        store.set_interest("n1", "r1", "forsker", true).await.unwrap();
-        store.set_interest("n1", "r1", "forsker", true).await.unwrap();
-        store.set_interest("n2", "r1", "forsker", true).await.unwrap();
+        store
+            .set_interest("n1", "r1", "forsker", true)
+            .await
+            .unwrap();
+        store
+            .set_interest("n1", "r1", "forsker", true)
+            .await
+            .unwrap();
+        store
+            .set_interest("n2", "r1", "forsker", true)
+            .await
+            .unwrap();
         assert_eq!(store.interest_in("n1").await.unwrap().len(), 1);
         assert_eq!(store.interest_of("r1").await.unwrap().len(), 2);
-        store.set_interest("n1", "r1", "forsker", false).await.unwrap();
+        store
+            .set_interest("n1", "r1", "forsker", false)
+            .await
+            .unwrap();
         assert!(store.interest_in("n1").await.unwrap().is_empty());
     }
 }

@@ -1,11 +1,11 @@
 //! The coordinator's review desk: suggested pairings (accept / reject / defer with a note),
 //! overlap flags and clusters (confirm / dismiss), and the portfolio.
 
+use super::WebError;
 use super::forms::{FormData, focus_label, status_label};
 use super::needs::Places;
 use super::pages::{Page, render};
 use super::session::{Viewer, check_csrf};
-use super::WebError;
 use crate::AppState;
 use askama::Template;
 use axum::Form;
@@ -64,7 +64,10 @@ pub(crate) async fn queue(
     viewer: Viewer,
 ) -> Result<Response, WebError> {
     let session = coordinator(&viewer, "/koordinering/forslag")?;
-    let queue = state.engine.pairing_queue(&session.user, QUEUE_PER_UNIT).await?;
+    let queue = state
+        .engine
+        .pairing_queue(&session.user, QUEUE_PER_UNIT)
+        .await?;
     let decisions: Vec<PairingDecision> = state.engine.pairing_decisions(&session.user).await?;
     let units: Vec<String> = decisions.iter().map(|d| d.unit.clone()).collect();
     let people: Vec<String> = decisions.iter().map(|d| d.researcher.clone()).collect();
@@ -130,7 +133,10 @@ pub(crate) struct OverlapsPage {
 
 impl OverlapsPage {
     pub(crate) fn title(&self, id: &str) -> String {
-        self.titles.get(id).cloned().unwrap_or_else(|| id.to_string())
+        self.titles
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| id.to_string())
     }
 }
 
@@ -154,7 +160,11 @@ pub(crate) async fn overlaps(
         titles.entry(id).or_insert(title);
     }
     Ok(render(&OverlapsPage {
-        page: Page::new("Overlappende behov og prosjekter", "overlapp", Some(session)),
+        page: Page::new(
+            "Overlappende behov og prosjekter",
+            "overlapp",
+            Some(session),
+        ),
         pairs,
         clusters,
         titles,

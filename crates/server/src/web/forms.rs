@@ -11,7 +11,9 @@ pub(crate) struct FormData(Vec<(String, String)>);
 
 impl FormData {
     /// Reads the form, or answers 400.
-    pub(crate) fn read(form: Result<Form<Vec<(String, String)>>, FormRejection>) -> Result<Self, WebError> {
+    pub(crate) fn read(
+        form: Result<Form<Vec<(String, String)>>, FormRejection>,
+    ) -> Result<Self, WebError> {
         form.map(|Form(pairs)| FormData(pairs))
             .map_err(|e| WebError::BadRequest(e.body_text()))
     }

@@ -48,12 +48,18 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/behov", get(needs::search))
         .route("/behov/ny", get(needs::new_form).post(needs::create))
         .route("/behov/{id}", get(needs::show))
-        .route("/behov/{id}/rediger", get(needs::edit_form).post(needs::update))
+        .route(
+            "/behov/{id}/rediger",
+            get(needs::edit_form).post(needs::update),
+        )
         .route("/behov/{id}/status", post(needs::set_status))
         .route("/behov/{id}/interesse", post(needs::interest))
         .route("/mine-behov", get(needs::unit_needs))
         .route("/for-meg", get(needs::for_me))
-        .route("/koordinering/forslag", get(coord::queue).post(coord::decide))
+        .route(
+            "/koordinering/forslag",
+            get(coord::queue).post(coord::decide),
+        )
         .route(
             "/koordinering/overlapp",
             get(coord::overlaps).post(coord::decide_overlap),
@@ -214,7 +220,10 @@ pub(crate) fn html(body: String) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }

@@ -322,7 +322,8 @@ pub(crate) async fn show(
         ),
         _ => (Vec::new(), Vec::new()),
     };
-    let can_mark = user.is_some_and(|u| role(u) == Some(Role::Researcher) && u.researcher.is_some());
+    let can_mark =
+        user.is_some_and(|u| role(u) == Some(Role::Researcher) && u.researcher.is_some());
     let marked = match user {
         Some(u) if can_mark => state.engine.my_interest(u).await?.contains(&need.id),
         _ => false,
@@ -331,7 +332,11 @@ pub(crate) async fn show(
         page: Page::new(&need.title, "behov", viewer.as_ref()),
         need: places.row(&need, String::new()),
         description: need.description.clone(),
-        kinds: need.kinds.iter().map(|k| kind_label(k).to_string()).collect(),
+        kinds: need
+            .kinds
+            .iter()
+            .map(|k| kind_label(k).to_string())
+            .collect(),
         contact: need.contact.clone().unwrap_or_default(),
         posted: need.posted.clone().unwrap_or_default(),
         can_edit,
@@ -397,7 +402,9 @@ async fn municipal_units(state: &AppState, selected: &str) -> Result<Vec<Choice>
 fn may_post(session: &SessionUser) -> Result<(), WebError> {
     match role(&session.user) {
         Some(Role::Staff | Role::Coordinator | Role::Admin) => Ok(()),
-        _ => Err(WebError::Forbidden("only staff and coordinators post needs".into())),
+        _ => Err(WebError::Forbidden(
+            "only staff and coordinators post needs".into(),
+        )),
     }
 }
 
@@ -448,7 +455,10 @@ fn need_body(form: &FormData, with_unit: bool) -> Value {
             .map_or(Value::Null, |v| Value::String(v.to_string()))
     };
     let mut body = Map::new();
-    body.insert("title".into(), Value::String(form.get("tittel").unwrap_or_default().into()));
+    body.insert(
+        "title".into(),
+        Value::String(form.get("tittel").unwrap_or_default().into()),
+    );
     body.insert(
         "description".into(),
         Value::String(form.get("beskrivelse").unwrap_or_default().into()),
@@ -492,7 +502,8 @@ async fn refused_form(
     for field in fields {
         let name = form_field(&field.field).to_string();
         if page.error(&name).is_none() {
-            page.errors.push((name, field_message(&field.field, &field.reason)));
+            page.errors
+                .push((name, field_message(&field.field, &field.reason)));
         }
     }
     page.page = Page::new(
@@ -549,7 +560,8 @@ pub(crate) async fn create(
             Ok(response)
         }
         Err(error) => {
-            let page = blank_form(&state, session, "/behov/ny", "Meld inn et kunnskapsbehov").await?;
+            let page =
+                blank_form(&state, session, "/behov/ny", "Meld inn et kunnskapsbehov").await?;
             refused_form(&state, session, &form, page, error).await
         }
     }
@@ -567,7 +579,13 @@ pub(crate) async fn edit_form(
     if !works_on(&session.user, &need) {
         return Err(WebError::Forbidden("not this unit's need".into()));
     }
-    let mut page = blank_form(&state, session, &format!("/behov/{id}/rediger"), "Endre behov").await?;
+    let mut page = blank_form(
+        &state,
+        session,
+        &format!("/behov/{id}/rediger"),
+        "Endre behov",
+    )
+    .await?;
     page.editing = true;
     page.choose_unit = false;
     page.title = need.title;
@@ -605,8 +623,13 @@ pub(crate) async fn update(
             }))
         }
         Err(error) => {
-            let mut page =
-                blank_form(&state, session, &format!("/behov/{id}/rediger"), "Endre behov").await?;
+            let mut page = blank_form(
+                &state,
+                session,
+                &format!("/behov/{id}/rediger"),
+                "Endre behov",
+            )
+            .await?;
             page.editing = true;
             page.choose_unit = false;
             refused_form(&state, session, &form, page, error).await
@@ -684,7 +707,13 @@ pub(crate) async fn unit_needs(
     let needs = state.engine.unit_needs(&unit).await?;
     let mut interest = Vec::with_capacity(needs.len());
     for need in &needs {
-        interest.push(state.engine.interest_in(&session.user, &need.id).await?.len());
+        interest.push(
+            state
+                .engine
+                .interest_in(&session.user, &need.id)
+                .await?
+                .len(),
+        );
     }
     let page = UnitNeedsPage {
         page: Page::new("Våre behov", "mine", Some(session)),
@@ -720,7 +749,11 @@ pub(crate) async fn for_me(
     let session = viewer.require("/for-meg")?;
     let researcher = match (role(&session.user), &session.user.researcher) {
         (Some(Role::Researcher), Some(r)) => r.clone(),
-        _ => return Err(WebError::Forbidden("only researchers have needs for them".into())),
+        _ => {
+            return Err(WebError::Forbidden(
+                "only researchers have needs for them".into(),
+            ));
+        }
     };
     let ranked = state
         .engine

@@ -1,8 +1,8 @@
 //! Signing in and out, the session cookie, and the CSRF checks of every form.
 
+use super::WebError;
 use super::forms::{FormData, local_path};
 use super::pages::{Page, render};
-use super::WebError;
 use crate::AppState;
 use crate::auth::{SESSION_COOKIE, cookie};
 use askama::Template;
@@ -29,7 +29,10 @@ pub(crate) fn same_token(sent: &str, expected: &str) -> bool {
     // Compare digests, so the lengths of the compared values are always the same.
     let a = Sha256::digest(sent.as_bytes());
     let b = Sha256::digest(expected.as_bytes());
-    a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
 }
 
 /// The signed-in user of a web request, if any (an expired or unknown cookie is no one).
@@ -50,7 +53,9 @@ impl FromRequestParts<AppState> for Viewer {
 impl Viewer {
     /// The signed-in user, or a redirect to the sign-in page that comes back to `here`.
     pub(crate) fn require(&self, here: &str) -> Result<&SessionUser, WebError> {
-        self.0.as_ref().ok_or_else(|| WebError::SignIn(here.to_string()))
+        self.0
+            .as_ref()
+            .ok_or_else(|| WebError::SignIn(here.to_string()))
     }
 }
 
