@@ -104,11 +104,11 @@ impl Engine {
     /// Checks a need's JSON against the record format, the taxonomy and the store (the unit
     /// must be a municipal unit), naming every broken field at once.
     async fn validate_need(&self, value: &Value) -> Result<Need, CreateNeedError> {
-        let mut errors = match parse_record_of_kind(Kind::Need, &value) {
+        let mut errors = match parse_record_of_kind(Kind::Need, value) {
             Ok(_) => Vec::new(),
             Err(e) => e.errors,
         };
-        let need = match parse_record_of_kind(Kind::Need, &value) {
+        let need = match parse_record_of_kind(Kind::Need, value) {
             Ok(Record::Need(need)) => Some(need),
             _ => None,
         };
