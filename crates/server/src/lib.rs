@@ -248,13 +248,18 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn unknown_route_is_json_404() {
+    async fn unknown_api_route_is_json_404_and_unknown_page_is_html_404() {
         let (_dir, engine) = engine().await;
-        let (status, content_type, body) = call(router(engine), get("/nowhere")).await;
+        let (status, content_type, body) =
+            call(router(engine.clone()), get("/api/v1/nowhere")).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert_eq!(content_type, "application/json");
         let body: serde_json::Value = serde_json::from_str(&body).expect("json");
-        assert_eq!(body["error"], "no route for GET /nowhere");
+        assert_eq!(body["error"], "no route for GET /api/v1/nowhere");
+        let (status, content_type, body) = call(router(engine), get("/nowhere")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(content_type.starts_with("text/html"), "{content_type}");
+        assert!(body.contains("Fant ikke siden"), "{body}");
     }
 
     #[tokio::test]
