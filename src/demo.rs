@@ -34,12 +34,13 @@ const ACCOUNTS: &[(&str, Role, Option<&str>, Option<&str>)] = &[
 /// The demo accounts' password.
 pub const PASSWORD: &str = "kobler-demo";
 
-/// Loads the demo data into an empty store and creates the demo accounts. A store that
-/// already holds records is left as it is.
-pub async fn load(engine: &Engine) -> Result<()> {
+/// Loads the demo data into an empty store, creates the demo accounts and prints how to sign
+/// in to the web interface at `addr`. A store that already holds records is left as it is.
+pub async fn load(engine: &Engine, addr: std::net::SocketAddr) -> Result<()> {
     let counts = engine.stats().await?;
     if counts.values().sum::<u64>() > 0 {
         eprintln!("kobler: the store already holds records; the demo data is not loaded again");
+        print_sign_in(addr);
         return Ok(());
     }
     let dir = tempfile::tempdir().context("cannot make a temporary directory for the demo data")?;
@@ -71,5 +72,15 @@ pub async fn load(engine: &Engine) -> Result<()> {
             role.as_str()
         );
     }
+    print_sign_in(addr);
     Ok(())
+}
+
+/// Tells how to sign in to the web interface with the demo accounts.
+fn print_sign_in(addr: std::net::SocketAddr) {
+    eprintln!("kobler: web interface: http://{addr}/logg-inn — sign in as one of");
+    for (name, role, _, _) in ACCOUNTS {
+        eprintln!("  {name:<16} ({})", role.as_str());
+    }
+    eprintln!("  with the password {PASSWORD:?} (if the demo accounts were created here)");
 }

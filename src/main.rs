@@ -91,7 +91,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Serve the HTTP API.
+    /// Serve the HTTP API and the web interface.
     Serve {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -99,6 +99,10 @@ enum Command {
         /// Load the demo data into an empty store and create demo accounts.
         #[arg(long)]
         demo: bool,
+        /// Mark the sign-in cookie `Secure` (sent over https only): `auto` does so unless the
+        /// address is a loopback one (plain http on localhost); behind an https proxy use `yes`.
+        #[arg(long, value_enum, default_value = "auto")]
+        secure_cookies: SecureCookies,
     },
     /// Manage local accounts.
     User {
@@ -535,12 +539,22 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Serve { addr, demo } => {
+        Command::Serve {
+            addr,
+            demo,
+            secure_cookies,
+        } => {
             let engine = open(&cli.data).await?;
             if demo {
-                demo::load(&engine).await?;
+                demo::load(&engine, addr).await?;
             }
-            kobler_server::serve(engine, addr).await?;
+            let secure_cookies = match secure_cookies {
+                SecureCookies::Auto => !addr.ip().is_loopback(),
+                SecureCookies::Yes => true,
+                SecureCookies::No => false,
+            };
+            let options = kobler_server::WebOptions { secure_cookies };
+            kobler_server::serve(engine, addr, options).await?;
             Ok(())
         }
         Command::User {
@@ -926,4 +940,15 @@ fn print_eval(report: &EvalReport) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether the sign-in cookie is marked `Secure`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SecureCookies {
+    /// Secure unless serving plain http on a loopback address.
+    Auto,
+    /// Always (behind https).
+    Yes,
+    /// Never (plain http on a trusted network only).
+    No,
 }

@@ -28,3 +28,27 @@ pub enum EngineError {
 
 /// Result type of the engine.
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+/// Why an action on a record (editing a need, marking interest, deciding a pairing) was not
+/// done: the answer a user can be given, kept apart from failures of Kobler's own.
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    /// The user's role or department may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The record does not exist (or the user may not know that it does).
+    #[error("{0}")]
+    NotFound(String),
+    /// The input is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+    /// The store or index failed.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}
+
+impl From<kobler_store::StoreError> for ActionError {
+    fn from(error: kobler_store::StoreError) -> Self {
+        ActionError::Engine(error.into())
+    }
+}

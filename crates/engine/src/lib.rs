@@ -6,34 +6,49 @@
 //! - imports write to the store in batches, one transaction each, and then catch the index up;
 //! - matching, overlaps and search read the index, and the store for what the index lacks.
 
+pub mod access;
 mod auth;
 mod dates;
 mod error;
 pub mod eval;
 mod identity;
 mod import;
+mod interest;
 mod learn;
 mod matching;
 mod needs;
 mod overlap;
+mod pairings;
+mod sessions;
 
 pub use auth::{Role, hash_password};
-pub use error::{EngineError, Result};
+pub use error::{ActionError, EngineError, Result};
 pub use import::{ImportObserver, ImportOptions, ImportReport, NoProgress};
+pub use interest::InterestedResearcher;
 pub use kobler_feeds::Format as FeedFormat;
 /// Harvesting sources over HTTP (re-exported so the CLI needs no HTTP crate of its own).
 pub use kobler_feeds::pull;
 pub use kobler_matcher::term_pairs::LearnParams;
 pub use learn::{LearnReport, LearnedPair};
-pub use matching::{DepartmentMatch, NeedForResearcher, NeedMatch, ResearcherSuggestion};
+pub use matching::{
+    DepartmentMatch, DepartmentSuggestion, NeedForResearcher, NeedMatch, RankedNeed,
+    ResearcherSuggestion,
+};
 pub use needs::CreateNeedError;
 pub use overlap::{
     ClusterMember, MATERIAL_CHANGE, OVERLAP_THRESHOLD, OverlapCluster, OverlapPair, PairDecision,
     Signal, Similar, cluster_overlaps,
 };
+pub use pairings::{
+    FittingNeed, MAX_NOTE_CHARS, MatchedDepartment, MatchedResearcher, PairingSuggestion,
+    verdicts_in_force,
+};
+pub use sessions::{NewSession, SESSION_TTL_SECS, SessionUser, random_token};
 
 pub use kobler_search::NeedHit;
-pub use kobler_store::{Decision, OverlapDecision, User};
+pub use kobler_store::{
+    Decision, Interest, OverlapDecision, PairingDecision, PairingVerdict, User,
+};
 
 use kobler_core::{Kind, Record};
 pub use kobler_search::IndexOptions;

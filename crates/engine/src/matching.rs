@@ -299,6 +299,7 @@ impl Engine {
 
     /// Researcher–department pairings: each researcher's fit to the department's open needs
     /// (each need normalised so that every need counts alike), plus earlier collaboration.
+    /// Pairings a coordinator rejected are left out.
     pub async fn match_departments(
         &self,
         unit_ids: &[String],
@@ -322,6 +323,9 @@ impl Engine {
             }
             unit_ids.to_vec()
         };
+        // Feedback: a pairing a coordinator rejected is not suggested again.
+        let rejected: HashSet<(String, String)> =
+            self.rejected_pairings().await?.into_iter().collect();
         let mut out = Vec::new();
         for unit in units {
             let needs = by_unit.get(&unit).map(Vec::as_slice).unwrap_or(&[]);
@@ -350,6 +354,7 @@ impl Engine {
             let count = needs.len().max(1) as f32;
             let mut suggestions: Vec<DepartmentSuggestion> = fit
                 .into_iter()
+                .filter(|(researcher, _)| !rejected.contains(&(unit.clone(), researcher.clone())))
                 .map(|(researcher, (sum, needs))| {
                     let projects = shared.get(&researcher).cloned().unwrap_or_default();
                     let bonus = COLLABORATION_BONUS * projects.len().min(2) as f32;

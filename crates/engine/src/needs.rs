@@ -1,8 +1,9 @@
 //! Posting a need: who may, what is valid, and what it overlaps with.
 
+use crate::access::{may_see, works_on};
 use crate::{Engine, EngineError, OVERLAP_THRESHOLD, Role, Similar, dates};
 use kobler_core::taxonomy::{COLLABORATION_KINDS, FOCUS_AREAS};
-use kobler_core::{FieldError, Kind, Need, Record, UnitKind, parse_record_of_kind};
+use kobler_core::{FieldError, Kind, Need, NeedStatus, Record, UnitKind, parse_record_of_kind};
 use kobler_store::User;
 use serde_json::Value;
 
@@ -18,6 +19,9 @@ pub enum CreateNeedError {
     /// A need with this id exists already.
     #[error("need {0:?} exists already")]
     Conflict(String),
+    /// The need to change does not exist (or the user may not know that it does).
+    #[error("unknown need {0:?}")]
+    NotFound(String),
     /// The store or index failed.
     #[error(transparent)]
     Engine(#[from] EngineError),
@@ -78,11 +82,33 @@ impl Engine {
             .entry("posted")
             .or_insert_with(|| Value::String(dates::today()));
         let value = Value::Object(object);
-        let mut errors = match parse_record_of_kind(Kind::Need, &value) {
+        let need = self.validate_need(&value).await?;
+        if !generated_id
+            && self
+                .store
+                .get(Kind::Need, &need.id)
+                .await
+                .map_err(EngineError::from)?
+                .is_some()
+        {
+            return Err(CreateNeedError::Conflict(need.id));
+        }
+        self.store
+            .upsert_batch(&[Record::Need(need.clone())])
+            .await
+            .map_err(EngineError::from)?;
+        self.catch_up().await?;
+        let similar = self.similar_to(&need, OVERLAP_THRESHOLD)?;
+        Ok((need, similar))
+    }
+    /// Checks a need's JSON against the record format, the taxonomy and the store (the unit
+    /// must be a municipal unit), naming every broken field at once.
+    async fn validate_need(&self, value: &Value) -> Result<Need, CreateNeedError> {
+        let mut errors = match parse_record_of_kind(Kind::Need, value) {
             Ok(_) => Vec::new(),
             Err(e) => e.errors,
         };
-        let need = match parse_record_of_kind(Kind::Need, &value) {
+        let need = match parse_record_of_kind(Kind::Need, value) {
             Ok(Record::Need(need)) => Some(need),
             _ => None,
         };
@@ -153,19 +179,55 @@ impl Engine {
         {
             errors.push(field_error("deadline", "is before the date posted"));
         }
-        let Some(need) = need.filter(|_| errors.is_empty()) else {
-            return Err(CreateNeedError::Invalid(errors));
-        };
-        if !generated_id
-            && self
-                .store
-                .get(Kind::Need, &need.id)
-                .await
-                .map_err(EngineError::from)?
-                .is_some()
-        {
-            return Err(CreateNeedError::Conflict(need.id));
+        match need.filter(|_| errors.is_empty()) {
+            Some(need) => Ok(need),
+            None => Err(CreateNeedError::Invalid(errors)),
         }
+    }
+
+    /// Changes a need: `body` holds the fields to change (`null` clears an optional one); the
+    /// id, the unit and the date posted stay. Only those who work on the need may (staff of
+    /// its unit, coordinators, admins). Returns the need with what it overlaps now.
+    pub async fn update_need(
+        &self,
+        user: &User,
+        id: &str,
+        body: &Value,
+    ) -> Result<(Need, Vec<Similar>), CreateNeedError> {
+        let existing = self.editable_need(user, id).await?;
+        let Some(changes) = body.as_object() else {
+            return Err(CreateNeedError::Invalid(vec![field_error(
+                "body",
+                "must be a JSON object",
+            )]));
+        };
+        if let Some(unit) = changes.get("unit").and_then(Value::as_str)
+            && Some(unit) != existing.unit.as_deref()
+        {
+            return Err(CreateNeedError::Invalid(vec![field_error(
+                "unit",
+                "cannot be changed; post a new need for another unit",
+            )]));
+        }
+        let mut object = match serde_json::to_value(&existing) {
+            Ok(Value::Object(object)) => object,
+            _ => {
+                return Err(CreateNeedError::Engine(EngineError::Invalid(format!(
+                    "need {id:?} cannot be written as JSON"
+                ))));
+            }
+        };
+        for (key, value) in changes {
+            if matches!(key.as_str(), "id" | "unit" | "posted" | "type") {
+                continue;
+            }
+            if value.is_null() {
+                object.remove(key);
+            } else {
+                object.insert(key.clone(), value.clone());
+            }
+        }
+        let need = self.validate_need(&Value::Object(object)).await?;
         self.store
             .upsert_batch(&[Record::Need(need.clone())])
             .await
@@ -173,6 +235,58 @@ impl Engine {
         self.catch_up().await?;
         let similar = self.similar_to(&need, OVERLAP_THRESHOLD)?;
         Ok((need, similar))
+    }
+
+    /// Closes or reopens a need (or sets another status), for those who work on it.
+    pub async fn set_need_status(
+        &self,
+        user: &User,
+        id: &str,
+        status: NeedStatus,
+    ) -> Result<Need, CreateNeedError> {
+        let mut need = self.editable_need(user, id).await?;
+        if need.status != status {
+            need.status = status;
+            self.store
+                .upsert_batch(&[Record::Need(need.clone())])
+                .await
+                .map_err(EngineError::from)?;
+            self.catch_up().await?;
+        }
+        Ok(need)
+    }
+
+    /// A need `user` may change; a need they may not even see is reported as unknown.
+    async fn editable_need(&self, user: &User, id: &str) -> Result<Need, CreateNeedError> {
+        let Some(need) = self.need(id).await? else {
+            return Err(CreateNeedError::NotFound(id.to_string()));
+        };
+        if !may_see(Some(user), &need) {
+            return Err(CreateNeedError::NotFound(id.to_string()));
+        }
+        if !works_on(user, &need) {
+            return Err(CreateNeedError::Forbidden(
+                "only staff of the need's unit, coordinators and admins may change it".into(),
+            ));
+        }
+        Ok(need)
+    }
+
+    /// Every need of a municipal unit, drafts included, newest first.
+    pub async fn unit_needs(&self, unit: &str) -> Result<Vec<Need>, EngineError> {
+        let ids = self.store.referring(Kind::Need, "unit", unit).await?;
+        let mut needs: Vec<Need> = self
+            .store
+            .get_many(Kind::Need, &ids)
+            .await?
+            .into_iter()
+            .filter_map(|r| match r {
+                Record::Need(n) => Some(n),
+                _ => None,
+            })
+            .collect();
+        needs.sort_by(|a, b| b.posted.cmp(&a.posted).then_with(|| a.id.cmp(&b.id)));
+        Ok(needs)
     }
 }
 

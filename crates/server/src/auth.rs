@@ -7,24 +7,45 @@
 use crate::AppState;
 use crate::error::ApiError;
 use axum::extract::FromRequestParts;
-use axum::http::HeaderMap;
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
-use kobler_core::{Need, NeedStatus};
-use kobler_engine::{Role, User};
+use axum::http::{HeaderMap, Method};
+use kobler_core::Need;
+use kobler_engine::User;
+
+/// Name of the web sign-in's session cookie.
+pub const SESSION_COOKIE: &str = "kobler_session";
+/// Header that carries the session's CSRF token when the JSON API is called with the session
+/// cookie (bearer tokens need none: a browser never sends them on its own).
+pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// Credentials found on a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Credential {
     /// `Authorization: Bearer TOKEN`: an API token.
     Bearer(String),
+    /// The web sign-in's session cookie.
+    Session(String),
+}
+
+/// The value of cookie `name`, if the request carries it.
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.trim().to_string())
+        .filter(|value| !value.is_empty())
 }
 
 /// The credentials a request carries: `Ok(None)` when it carries none, an error when it
-/// carries some that cannot even be read.
+/// carries some that cannot even be read. An `Authorization` header wins over the cookie.
 pub(crate) fn credential(headers: &HeaderMap) -> Result<Option<Credential>, ApiError> {
     let Some(value) = headers.get(AUTHORIZATION) else {
-        return Ok(None);
+        return Ok(cookie(headers, SESSION_COOKIE).map(Credential::Session));
     };
     let value = value
         .to_str()
@@ -44,14 +65,41 @@ pub(crate) fn credential(headers: &HeaderMap) -> Result<Option<Credential>, ApiE
     Ok(Some(Credential::Bearer(token.to_string())))
 }
 
-/// The user the credentials belong to; 401 when they belong to nobody.
-async fn resolve(state: &AppState, credential: Credential) -> Result<User, ApiError> {
+/// The user the credentials belong to; 401 when they belong to nobody. A request that changes
+/// something with the session cookie must carry the session's CSRF token in [`CSRF_HEADER`],
+/// or it is refused 403: the cookie alone would let another site act for the user.
+async fn resolve(
+    state: &AppState,
+    credential: Credential,
+    parts: &Parts,
+) -> Result<User, ApiError> {
     match credential {
         Credential::Bearer(token) => state
             .engine
             .user_for_token(&token)
             .await?
             .ok_or_else(|| ApiError::unauthorized(Some("the token is unknown or revoked"))),
+        Credential::Session(id) => {
+            let session = state
+                .engine
+                .session_user(&id)
+                .await?
+                .ok_or_else(|| ApiError::unauthorized(Some("the session has expired")))?;
+            let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+            if !safe {
+                let sent = parts
+                    .headers
+                    .get(CSRF_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                if !crate::web::same_token(sent, &session.csrf) {
+                    return Err(ApiError::forbidden(format!(
+                        "with the session cookie, send the session's CSRF token in {CSRF_HEADER}"
+                    )));
+                }
+            }
+            Ok(session.user)
+        }
     }
 }
 
@@ -64,7 +112,7 @@ impl FromRequestParts<AppState> for SignedIn {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         match credential(&parts.headers)? {
-            Some(credential) => Ok(SignedIn(resolve(state, credential).await?)),
+            Some(credential) => Ok(SignedIn(resolve(state, credential, parts).await?)),
             None => Err(ApiError::unauthorized(None)),
         }
     }
@@ -80,30 +128,22 @@ impl FromRequestParts<AppState> for MaybeSignedIn {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         match credential(&parts.headers)? {
-            Some(credential) => Ok(MaybeSignedIn(Some(resolve(state, credential).await?))),
+            Some(credential) => Ok(MaybeSignedIn(Some(
+                resolve(state, credential, parts).await?,
+            ))),
             None => Ok(MaybeSignedIn(None)),
         }
     }
 }
 
-fn role(user: &User) -> Option<Role> {
-    user.role.parse().ok()
-}
-
-/// Whether `user` works on `need` for the municipality: coordinators and admins on every need,
-/// staff on their own department's. They may see its drafts and its suggested researchers.
+/// Whether `user` works on `need` (the engine decides; see [`kobler_engine::access`]).
 pub(crate) fn works_on(user: &User, need: &Need) -> bool {
-    match role(user) {
-        Some(Role::Coordinator | Role::Admin) => true,
-        Some(Role::Staff) => user.unit.is_some() && user.unit == need.unit,
-        Some(Role::Researcher) | None => false,
-    }
+    kobler_engine::access::works_on(user, need)
 }
 
-/// Whether the caller may see the need at all: everyone sees non-drafts; drafts only those who
-/// work on them.
+/// Whether the caller may see the need at all (the engine decides).
 pub(crate) fn may_see(user: Option<&User>, need: &Need) -> bool {
-    need.status != NeedStatus::Draft || user.is_some_and(|u| works_on(u, need))
+    kobler_engine::access::may_see(user, need)
 }
 
 #[cfg(test)]
@@ -115,31 +155,6 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, HeaderValue::from_str(value).expect("header"));
         headers
-    }
-
-    fn user(role: &str, unit: Option<&str>) -> User {
-        User {
-            name: "u".into(),
-            role: role.into(),
-            unit: unit.map(str::to_string),
-            researcher: None,
-        }
-    }
-
-    fn need(unit: Option<&str>, status: NeedStatus) -> Need {
-        Need {
-            id: "n".into(),
-            title: "t".into(),
-            description: "d".into(),
-            unit: unit.map(str::to_string),
-            focus_areas: Vec::new(),
-            kinds: Vec::new(),
-            posted: None,
-            deadline: None,
-            status,
-            contact: None,
-            extra: Default::default(),
-        }
     }
 
     #[test]
@@ -164,31 +179,20 @@ mod tests {
     }
 
     #[test]
-    fn staff_work_on_their_own_department_only() {
-        let need = need(Some("u1"), NeedStatus::Open);
-        assert!(works_on(&user("staff", Some("u1")), &need));
-        assert!(!works_on(&user("staff", Some("u2")), &need));
-        assert!(!works_on(&user("staff", None), &need));
-        assert!(works_on(&user("coordinator", None), &need));
-        assert!(works_on(&user("admin", None), &need));
-        assert!(!works_on(&user("researcher", None), &need));
-        assert!(!works_on(&user("wizard", Some("u1")), &need));
-    }
-
-    #[test]
-    fn staff_without_unit_do_not_work_on_needs_without_unit() {
-        assert!(!works_on(
-            &user("staff", None),
-            &need(None, NeedStatus::Open)
-        ));
-    }
-
-    #[test]
-    fn drafts_are_hidden_from_the_public_and_researchers() {
-        let draft = need(Some("u1"), NeedStatus::Draft);
-        assert!(!may_see(None, &draft));
-        assert!(!may_see(Some(&user("researcher", None)), &draft));
-        assert!(may_see(Some(&user("staff", Some("u1"))), &draft));
-        assert!(may_see(None, &need(Some("u1"), NeedStatus::Closed)));
+    fn the_session_cookie_is_a_credential_when_there_is_no_authorization_header() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            COOKIE,
+            HeaderValue::from_static("theme=dark; kobler_session=abc123; x=y"),
+        );
+        assert_eq!(
+            credential(&headers).ok().flatten(),
+            Some(Credential::Session("abc123".into()))
+        );
+        headers.insert(AUTHORIZATION, HeaderValue::from_static("Bearer kob_1"));
+        assert_eq!(
+            credential(&headers).ok().flatten(),
+            Some(Credential::Bearer("kob_1".into()))
+        );
     }
 }

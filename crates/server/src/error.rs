@@ -124,6 +124,7 @@ impl From<CreateNeedError> for ApiError {
             conflict @ CreateNeedError::Conflict(_) => {
                 Self::new(StatusCode::CONFLICT, conflict.to_string())
             }
+            CreateNeedError::NotFound(id) => Self::unknown_need(&id),
             CreateNeedError::Engine(engine) => Self::internal(&engine),
         }
     }
@@ -155,12 +156,13 @@ pub(crate) async fn json_errors(response: Response) -> Response {
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let is_json = response
+    // JSON errors are already JSON; the web pages' errors are HTML pages on purpose.
+    let keep = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if is_json {
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
+    if keep {
         return response;
     }
     let (mut parts, body) = response.into_parts();

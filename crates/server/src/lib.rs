@@ -15,6 +15,7 @@ mod error;
 mod needs;
 mod openapi;
 mod overlaps;
+pub mod web;
 
 pub use auth::{MaybeSignedIn, SignedIn};
 pub use dto::{
@@ -33,8 +34,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use kobler_engine::Engine;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
+pub use web::WebOptions;
 
 /// The largest request body accepted (bigger ones get 413 JSON); a need is a few KiB.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -44,6 +47,17 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct AppState {
     /// The engine every route works on.
     pub engine: Engine,
+    /// The web interface's options and sign-in limiter.
+    pub web: Arc<WebState>,
+}
+
+/// What the web interface keeps between requests.
+#[derive(Debug, Default)]
+pub struct WebState {
+    /// How it is served.
+    pub options: WebOptions,
+    /// Failed sign-ins per user name and per address.
+    pub limiter: web::LoginLimiter,
 }
 
 /// Why the server could not run.
@@ -65,10 +79,24 @@ pub enum ServerError {
     Serve(#[source] std::io::Error),
 }
 
-/// The whole HTTP API over `engine`: `/healthz`, `/api/openapi.json` and the `/api/v1` routes,
-/// with tracing, a body size limit, JSON errors everywhere and a JSON 500 for panics.
+/// The whole HTTP API and web interface over `engine`, with cookies for plain http (not
+/// `Secure`): what tests and a server on localhost use. See [`router_with`].
 pub fn router(engine: Engine) -> Router {
-    Router::new()
+    router_with(engine, WebOptions::default())
+}
+
+/// The whole HTTP API over `engine` — `/healthz`, `/api/openapi.json` and the `/api/v1` routes —
+/// and the web interface, with tracing, a body size limit, JSON errors for the API (HTML for
+/// pages) and a JSON 500 for panics.
+pub fn router_with(engine: Engine, options: WebOptions) -> Router {
+    let state = AppState {
+        engine,
+        web: Arc::new(WebState {
+            options,
+            limiter: web::LoginLimiter::default(),
+        }),
+    };
+    web::routes()
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(openapi::openapi_json))
         .route(
@@ -92,18 +120,24 @@ pub fn router(engine: Engine) -> Router {
         .layer(axum::middleware::map_response(error::json_errors))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(TraceLayer::new_for_http())
-        .with_state(AppState { engine })
+        .with_state(state)
 }
 
-/// Binds `addr`, logs the address, and serves [`router`] until Ctrl-C or SIGTERM, letting
-/// requests in flight finish.
-pub async fn serve(engine: Engine, addr: SocketAddr) -> Result<(), ServerError> {
+/// Binds `addr`, logs the address, and serves [`router_with`] until Ctrl-C or SIGTERM, letting
+/// requests in flight finish. Client addresses are passed on (the sign-in limit counts per
+/// address).
+pub async fn serve(
+    engine: Engine,
+    addr: SocketAddr,
+    options: WebOptions,
+) -> Result<(), ServerError> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServerError::Bind { addr, source })?;
     let local = listener.local_addr().map_err(ServerError::LocalAddr)?;
     tracing::info!(address = %local, "kobler is listening on http://{local}");
-    axum::serve(listener, router(engine))
+    let app = router_with(engine, options).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(ServerError::Serve)?;
@@ -146,8 +180,13 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-async fn not_found(method: Method, uri: Uri) -> ApiError {
-    ApiError::not_found(format!("no route for {method} {}", uri.path()))
+/// Unknown routes: JSON under `/api` (and for `/healthz`-style clients), an HTML page elsewhere.
+async fn not_found(method: Method, uri: Uri) -> Response {
+    if uri.path().starts_with("/api") {
+        ApiError::not_found(format!("no route for {method} {}", uri.path())).into_response()
+    } else {
+        web::not_found_page()
+    }
 }
 
 async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
@@ -209,13 +248,18 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn unknown_route_is_json_404() {
+    async fn unknown_api_route_is_json_404_and_unknown_page_is_html_404() {
         let (_dir, engine) = engine().await;
-        let (status, content_type, body) = call(router(engine), get("/nowhere")).await;
+        let (status, content_type, body) =
+            call(router(engine.clone()), get("/api/v1/nowhere")).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert_eq!(content_type, "application/json");
         let body: serde_json::Value = serde_json::from_str(&body).expect("json");
-        assert_eq!(body["error"], "no route for GET /nowhere");
+        assert_eq!(body["error"], "no route for GET /api/v1/nowhere");
+        let (status, content_type, body) = call(router(engine), get("/nowhere")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(content_type.starts_with("text/html"), "{content_type}");
+        assert!(body.contains("Fant ikke siden"), "{body}");
     }
 
     #[tokio::test]

@@ -139,6 +139,75 @@ pub struct User {
     pub researcher: Option<String>,
 }
 
+/// A researcher's "interested" mark on a need.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Interest {
+    /// Need id.
+    pub need: String,
+    /// Researcher id.
+    pub researcher: String,
+    /// The account that marked it.
+    pub user_name: String,
+    /// When (ISO, UTC).
+    pub at: String,
+}
+
+/// What a coordinator decided about a suggested researcher–department pairing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PairingVerdict {
+    /// The pairing is good: introduce them.
+    Accepted,
+    /// The pairing is wrong; it is not suggested again.
+    Rejected,
+    /// Not now; it stays in the queue.
+    Deferred,
+}
+
+impl PairingVerdict {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PairingVerdict::Accepted => "accepted",
+            PairingVerdict::Rejected => "rejected",
+            PairingVerdict::Deferred => "deferred",
+        }
+    }
+}
+
+impl FromStr for PairingVerdict {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "accepted" | "accept" => Ok(PairingVerdict::Accepted),
+            "rejected" | "reject" => Ok(PairingVerdict::Rejected),
+            "deferred" | "defer" => Ok(PairingVerdict::Deferred),
+            other => Err(format!(
+                "unknown pairing decision {other:?} (accept, reject or defer)"
+            )),
+        }
+    }
+}
+
+/// A coordinator's decision on a researcher–department pairing, as stored (append-only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PairingDecision {
+    /// Order of recording (0 before it is stored).
+    pub seq: i64,
+    /// Municipal unit id.
+    pub unit: String,
+    /// Researcher id.
+    pub researcher: String,
+    /// What was decided.
+    pub decision: PairingVerdict,
+    /// Why, in the coordinator's words (never shown to staff or researchers).
+    pub note: Option<String>,
+    /// The coordinator's user name.
+    pub decided_by: String,
+    /// When (ISO, UTC; filled in by the store).
+    pub decided_at: String,
+}
+
 /// The store. Cheap to clone; clones share one connection pool.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -553,6 +622,154 @@ impl Store {
         .await?;
         rows.iter().map(overlap_decision_from_row).collect()
     }
+    /// Records a web session (by the hash of its id) for a user, with its CSRF token and its
+    /// expiry in unix seconds.
+    pub async fn add_session(
+        &self,
+        id_hash: &str,
+        user_name: &str,
+        csrf_token: &str,
+        expires_at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_name, csrf_token, expires_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(id_hash)
+        .bind(user_name)
+        .bind(csrf_token)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The user and CSRF token of a session (by the hash of its id) that has not expired by
+    /// `now` (unix seconds).
+    pub async fn session(&self, id_hash: &str, now: i64) -> Result<Option<(User, String)>> {
+        let row = sqlx::query(
+            "SELECT u.name, u.role, u.unit, u.researcher, s.csrf_token FROM sessions s \
+             JOIN users u ON u.name = s.user_name WHERE s.id_hash = ? AND s.expires_at > ?",
+        )
+        .bind(id_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| Ok((user_from_row(&row)?, row.try_get("csrf_token")?)))
+            .transpose()
+    }
+
+    /// Ends a session (signing out), and sweeps every session expired by `now`.
+    pub async fn end_session(&self, id_hash: &str, now: i64) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = ? OR expires_at <= ?")
+            .bind(id_hash)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Marks (or, with `interested` false, unmarks) a researcher's interest in a need.
+    /// Marking twice keeps the first mark.
+    pub async fn set_interest(
+        &self,
+        need_id: &str,
+        researcher: &str,
+        user_name: &str,
+        interested: bool,
+    ) -> Result<()> {
+        let query = if interested {
+            sqlx::query(
+                "INSERT OR IGNORE INTO interest (need_id, researcher, user_name) VALUES (?, ?, ?)",
+            )
+            .bind(need_id)
+            .bind(researcher)
+            .bind(user_name)
+        } else {
+            sqlx::query("DELETE FROM interest WHERE need_id = ? AND researcher = ?")
+                .bind(need_id)
+                .bind(researcher)
+        };
+        query.execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Who is interested in a need, earliest first.
+    pub async fn interest_in(&self, need_id: &str) -> Result<Vec<Interest>> {
+        let rows = sqlx::query(
+            "SELECT need_id, researcher, user_name, created_at FROM interest \
+             WHERE need_id = ? ORDER BY created_at, researcher",
+        )
+        .bind(need_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(interest_from_row).collect()
+    }
+
+    /// The needs a researcher is interested in, earliest first.
+    pub async fn interest_of(&self, researcher: &str) -> Result<Vec<Interest>> {
+        let rows = sqlx::query(
+            "SELECT need_id, researcher, user_name, created_at FROM interest \
+             WHERE researcher = ? ORDER BY created_at, need_id",
+        )
+        .bind(researcher)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(interest_from_row).collect()
+    }
+
+    /// Appends a coordinator's decision on a researcher–department pairing; returns its seq.
+    pub async fn add_pairing_decision(&self, decision: &PairingDecision) -> Result<i64> {
+        let result = sqlx::query(
+            "INSERT INTO pairing_decisions (unit, researcher, decision, note, decided_by) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&decision.unit)
+        .bind(&decision.researcher)
+        .bind(decision.decision.as_str())
+        .bind(&decision.note)
+        .bind(&decision.decided_by)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.last_insert_rowid())
+    }
+
+    /// Every pairing decision, oldest first (the last one per pair is in force).
+    pub async fn pairing_decisions(&self) -> Result<Vec<PairingDecision>> {
+        let rows = sqlx::query(
+            "SELECT seq, unit, researcher, decision, note, decided_by, decided_at \
+             FROM pairing_decisions ORDER BY seq",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(pairing_decision_from_row).collect()
+    }
+}
+
+fn interest_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Interest> {
+    Ok(Interest {
+        need: row.try_get("need_id")?,
+        researcher: row.try_get("researcher")?,
+        user_name: row.try_get("user_name")?,
+        at: row.try_get("created_at")?,
+    })
+}
+
+fn pairing_decision_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<PairingDecision> {
+    let seq: i64 = row.try_get("seq")?;
+    let decision: String = row.try_get("decision")?;
+    Ok(PairingDecision {
+        seq,
+        unit: row.try_get("unit")?,
+        researcher: row.try_get("researcher")?,
+        decision: decision.parse().map_err(|reason| StoreError::Corrupt {
+            kind: "pairing decision".into(),
+            id: seq.to_string(),
+            reason,
+        })?,
+        note: row.try_get("note")?,
+        decided_by: row.try_get("decided_by")?,
+        decided_at: row.try_get("decided_at")?,
+    })
 }
 
 fn overlap_decision_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<OverlapDecision> {
@@ -785,5 +1002,83 @@ mod tests {
         ));
         store.add_token("a", "th").await.unwrap();
         assert_eq!(store.user_by_token("th").await.unwrap(), Some(user));
+    }
+
+    #[tokio::test]
+    async fn sessions_expire_and_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let user = User {
+            name: "kari".into(),
+            role: "coordinator".into(),
+            unit: None,
+            researcher: None,
+        };
+        store.add_user(&user, "hash").await.unwrap();
+        store.add_session("h1", "kari", "csrf1", 100).await.unwrap();
+        let (found, csrf) = store
+            .session("h1", 99)
+            .await
+            .unwrap()
+            .expect("live session");
+        assert_eq!((found.name.as_str(), csrf.as_str()), ("kari", "csrf1"));
+        assert!(store.session("h1", 100).await.unwrap().is_none(), "expired");
+        assert!(store.session("other", 0).await.unwrap().is_none());
+        store.end_session("h1", 0).await.unwrap();
+        assert!(store.session("h1", 0).await.unwrap().is_none(), "ended");
+    }
+
+    #[tokio::test]
+    async fn pairing_decisions_refuse_updates_and_deletes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let decision = PairingDecision {
+            seq: 0,
+            unit: "u1".into(),
+            researcher: "r1".into(),
+            decision: PairingVerdict::Rejected,
+            note: Some("feil fagfelt".into()),
+            decided_by: "koordinator".into(),
+            decided_at: String::new(),
+        };
+        let seq = store.add_pairing_decision(&decision).await.unwrap();
+        let update = sqlx::query("UPDATE pairing_decisions SET decision = 'accepted'")
+            .execute(&store.pool)
+            .await;
+        assert!(update.is_err(), "update must be refused");
+        let delete = sqlx::query("DELETE FROM pairing_decisions")
+            .execute(&store.pool)
+            .await;
+        assert!(delete.is_err(), "delete must be refused");
+        let stored = store.pairing_decisions().await.unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].seq, seq);
+        assert_eq!(stored[0].decision, PairingVerdict::Rejected);
+        assert!(!stored[0].decided_at.is_empty());
+    }
+
+    #[tokio::test]
+    async fn interest_is_marked_once_and_unmarked() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        store
+            .set_interest("n1", "r1", "forsker", true)
+            .await
+            .unwrap();
+        store
+            .set_interest("n1", "r1", "forsker", true)
+            .await
+            .unwrap();
+        store
+            .set_interest("n2", "r1", "forsker", true)
+            .await
+            .unwrap();
+        assert_eq!(store.interest_in("n1").await.unwrap().len(), 1);
+        assert_eq!(store.interest_of("r1").await.unwrap().len(), 2);
+        store
+            .set_interest("n1", "r1", "forsker", false)
+            .await
+            .unwrap();
+        assert!(store.interest_in("n1").await.unwrap().is_empty());
     }
 }

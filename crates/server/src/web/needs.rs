@@ -1,0 +1,773 @@
+//! Needs in the web interface: search (everyone), a need's page, posting and editing (staff of
+//! the unit, coordinators), interest (researchers), the unit's list and "for me".
+
+use super::forms::{
+    FormData, field_message, focus_label, form_field, kind_label, local_path, status_label,
+};
+use super::pages::{Page, render};
+use super::session::{Viewer, check_csrf};
+use super::{WebError, role};
+use crate::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use kobler_core::taxonomy::{COLLABORATION_KINDS, FOCUS_AREAS};
+use kobler_core::{Kind, Need, NeedStatus, Record, UnitKind};
+use kobler_engine::access::{may_see, works_on};
+use kobler_engine::{
+    CreateNeedError, InterestedResearcher, MatchedDepartment, MatchedResearcher, RankedNeed,
+    ResearcherSuggestion, Role, SessionUser, Similar, User,
+};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// Needs per page of search results.
+const PAGE_SIZE: usize = 20;
+/// The most search hits filtered and paged (filters apply after the text search).
+const SEARCH_DEPTH: usize = 1_000;
+
+/// A need in a list.
+#[derive(Debug, Clone)]
+pub(crate) struct NeedRow {
+    pub id: String,
+    pub title: String,
+    pub status: String,
+    pub status_label: String,
+    pub unit: String,
+    pub municipality: String,
+    pub focus: Vec<String>,
+    pub deadline: String,
+    pub snippet: String,
+}
+
+/// Units and municipalities by id: (name, municipality id) and name.
+pub(crate) struct Places {
+    pub units: HashMap<String, (String, Option<String>)>,
+    pub municipalities: BTreeMap<String, String>,
+}
+
+impl Places {
+    pub(crate) async fn load(state: &AppState) -> Result<Places, WebError> {
+        let store = state.engine.store();
+        let units = store
+            .list(Kind::Unit)
+            .await?
+            .into_iter()
+            .filter_map(|r| match r {
+                Record::Unit(u) => Some((u.id, (u.name, u.municipality))),
+                _ => None,
+            })
+            .collect();
+        let municipalities = store
+            .list(Kind::Municipality)
+            .await?
+            .into_iter()
+            .filter_map(|r| match r {
+                Record::Municipality(m) => Some((m.id, m.name)),
+                _ => None,
+            })
+            .collect();
+        Ok(Places {
+            units,
+            municipalities,
+        })
+    }
+
+    pub(crate) fn unit_name(&self, unit: Option<&str>) -> String {
+        unit.and_then(|u| self.units.get(u))
+            .map(|(name, _)| name.clone())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn municipality_of(&self, unit: Option<&str>) -> Option<&str> {
+        unit.and_then(|u| self.units.get(u))
+            .and_then(|(_, m)| m.as_deref())
+    }
+
+    pub(crate) fn row(&self, need: &Need, snippet: String) -> NeedRow {
+        NeedRow {
+            id: need.id.clone(),
+            title: need.title.clone(),
+            status: need.status.as_str().to_string(),
+            status_label: status_label(need.status.as_str()).to_string(),
+            unit: self.unit_name(need.unit.as_deref()),
+            municipality: self
+                .municipality_of(need.unit.as_deref())
+                .and_then(|m| self.municipalities.get(m))
+                .cloned()
+                .unwrap_or_default(),
+            focus: need
+                .focus_areas
+                .iter()
+                .map(|f| focus_label(f).to_string())
+                .collect(),
+            deadline: need.deadline.clone().unwrap_or_default(),
+            snippet,
+        }
+    }
+}
+
+/// A choice in a select or a set of checkboxes.
+#[derive(Debug, Clone)]
+pub(crate) struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+fn choices(values: &[&str], label: fn(&str) -> &str, selected: &[String]) -> Vec<Choice> {
+    values
+        .iter()
+        .map(|v| Choice {
+            value: (*v).to_string(),
+            label: label(v).to_string(),
+            selected: selected.iter().any(|s| s == v),
+        })
+        .collect()
+}
+
+/// Query of the search page.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct SearchQuery {
+    q: Option<String>,
+    fokus: Option<String>,
+    kommune: Option<String>,
+    status: Option<String>,
+    side: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "needs_search.html")]
+pub(crate) struct SearchPage {
+    pub page: Page,
+    pub q: String,
+    pub focus: Vec<Choice>,
+    pub municipalities: Vec<Choice>,
+    pub statuses: Vec<Choice>,
+    pub rows: Vec<NeedRow>,
+    pub total: usize,
+    pub page_no: usize,
+    pub pages: usize,
+    pub prev_link: Option<String>,
+    pub next_link: Option<String>,
+}
+
+/// `GET /behov`: full-text search with filters for focus area, municipality and status.
+pub(crate) async fn search(
+    State(state): State<AppState>,
+    Viewer(viewer): Viewer,
+    query: Result<Query<SearchQuery>, QueryRejection>,
+) -> Result<Response, WebError> {
+    // Unreadable parameters fall back to the plain search page rather than an error.
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    let q = query.q.clone().unwrap_or_default().trim().to_string();
+    let status = query.status.clone().unwrap_or_else(|| "open".into());
+    let focus = query.fokus.clone().unwrap_or_default();
+    let municipality = query.kommune.clone().unwrap_or_default();
+    let page_no = query
+        .side
+        .as_deref()
+        .and_then(|s| s.parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, SEARCH_DEPTH / PAGE_SIZE);
+    let places = Places::load(&state).await?;
+    let mut found: Vec<(Need, String)> = if q.is_empty() {
+        let mut needs: Vec<Need> = state
+            .engine
+            .store()
+            .list(Kind::Need)
+            .await?
+            .into_iter()
+            .filter_map(|r| match r {
+                Record::Need(n) => Some(n),
+                _ => None,
+            })
+            .collect();
+        needs.sort_by(|a, b| b.posted.cmp(&a.posted).then_with(|| a.id.cmp(&b.id)));
+        needs.into_iter().map(|n| (n, String::new())).collect()
+    } else {
+        let engine = state.engine.clone();
+        let text = q.clone();
+        let (_, hits) =
+            tokio::task::spawn_blocking(move || engine.search_needs(&text, 0, SEARCH_DEPTH))
+                .await
+                .map_err(|e| WebError::internal(&e))??;
+        let ids: Vec<String> = hits.iter().map(|h| h.id.clone()).collect();
+        let mut stored: HashMap<String, Need> = state
+            .engine
+            .store()
+            .get_many(Kind::Need, &ids)
+            .await?
+            .into_iter()
+            .filter_map(|r| match r {
+                Record::Need(n) => Some((n.id.clone(), n)),
+                _ => None,
+            })
+            .collect();
+        hits.into_iter()
+            .filter_map(|h| stored.remove(&h.id).map(|n| (n, h.snippet)))
+            .collect()
+    };
+    let user = viewer.as_ref().map(|s| &s.user);
+    found.retain(|(need, _)| {
+        need.status != NeedStatus::Draft
+            && may_see(user, need)
+            && (status == "alle" || need.status.as_str() == status)
+            && (focus.is_empty() || need.focus_areas.contains(&focus))
+            && (municipality.is_empty()
+                || places.municipality_of(need.unit.as_deref()) == Some(municipality.as_str()))
+    });
+    let total = found.len();
+    let pages = total.div_ceil(PAGE_SIZE).max(1);
+    let rows = found
+        .iter()
+        .skip((page_no - 1) * PAGE_SIZE)
+        .take(PAGE_SIZE)
+        .map(|(need, snippet)| places.row(need, snippet.clone()))
+        .collect();
+    let link = |n: usize| {
+        format!(
+            "/behov?q={}&fokus={}&kommune={}&status={}&side={n}",
+            super::forms::encode(&q),
+            super::forms::encode(&focus),
+            super::forms::encode(&municipality),
+            super::forms::encode(&status),
+        )
+    };
+    let page = SearchPage {
+        page: Page::new("Søk i kunnskapsbehov", "behov", viewer.as_ref()),
+        focus: choices(FOCUS_AREAS, focus_label, std::slice::from_ref(&focus)),
+        municipalities: places
+            .municipalities
+            .iter()
+            .map(|(id, name)| Choice {
+                value: id.clone(),
+                label: name.clone(),
+                selected: *id == municipality,
+            })
+            .collect(),
+        statuses: [
+            ("open", "Åpne"),
+            ("matched", "Koblet"),
+            ("closed", "Lukket"),
+            ("alle", "Alle"),
+        ]
+        .iter()
+        .map(|(v, l)| Choice {
+            value: (*v).to_string(),
+            label: (*l).to_string(),
+            selected: *v == status,
+        })
+        .collect(),
+        prev_link: (page_no > 1).then(|| link(page_no - 1)),
+        next_link: (page_no < pages).then(|| link(page_no + 1)),
+        q: q.clone(),
+        rows,
+        total,
+        page_no,
+        pages,
+    };
+    Ok(render(&page))
+}
+
+#[derive(Template)]
+#[template(path = "need.html")]
+pub(crate) struct NeedPage {
+    pub page: Page,
+    pub need: NeedRow,
+    pub description: String,
+    pub kinds: Vec<String>,
+    pub contact: String,
+    pub posted: String,
+    pub can_edit: bool,
+    pub is_open: bool,
+    pub can_mark: bool,
+    pub marked: bool,
+    pub interested: Vec<InterestedResearcher>,
+    pub suggestions: Vec<ResearcherSuggestion>,
+}
+
+async fn load_need(state: &AppState, id: &str, user: Option<&User>) -> Result<Need, WebError> {
+    match state.engine.need(id).await? {
+        Some(need) if may_see(user, &need) => Ok(need),
+        _ => Err(WebError::NotFound(format!("need {id:?}"))),
+    }
+}
+
+fn path_id(id: Result<Path<String>, PathRejection>) -> Result<String, WebError> {
+    id.map(|Path(id)| id)
+        .map_err(|e| WebError::BadRequest(e.body_text()))
+}
+
+/// `GET /behov/{id}`: the need; for those who work on it also who is interested and the
+/// suggested researchers; for researchers the "interested" button.
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    Viewer(viewer): Viewer,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, WebError> {
+    let id = path_id(id)?;
+    let user = viewer.as_ref().map(|s| &s.user);
+    let need = load_need(&state, &id, user).await?;
+    let places = Places::load(&state).await?;
+    let can_edit = user.is_some_and(|u| works_on(u, &need));
+    let (interested, suggestions) = match user {
+        Some(u) if can_edit => (
+            state.engine.interest_in(u, &need.id).await?,
+            state.engine.match_need(&need, 10).await?,
+        ),
+        _ => (Vec::new(), Vec::new()),
+    };
+    let can_mark =
+        user.is_some_and(|u| role(u) == Some(Role::Researcher) && u.researcher.is_some());
+    let marked = match user {
+        Some(u) if can_mark => state.engine.my_interest(u).await?.contains(&need.id),
+        _ => false,
+    };
+    let page = NeedPage {
+        page: Page::new(&need.title, "behov", viewer.as_ref()),
+        need: places.row(&need, String::new()),
+        description: need.description.clone(),
+        kinds: need
+            .kinds
+            .iter()
+            .map(|k| kind_label(k).to_string())
+            .collect(),
+        contact: need.contact.clone().unwrap_or_default(),
+        posted: need.posted.clone().unwrap_or_default(),
+        can_edit,
+        is_open: need.status == NeedStatus::Open,
+        can_mark,
+        marked,
+        interested,
+        suggestions,
+    };
+    Ok(render(&page))
+}
+
+/// The need form's values and errors, for posting and for editing.
+#[derive(Template)]
+#[template(path = "need_form.html")]
+pub(crate) struct NeedFormPage {
+    pub page: Page,
+    pub action: String,
+    pub editing: bool,
+    pub title: String,
+    pub description: String,
+    pub focus: Vec<Choice>,
+    pub kinds: Vec<Choice>,
+    pub deadline: String,
+    pub contact: String,
+    pub units: Vec<Choice>,
+    pub choose_unit: bool,
+    pub errors: Vec<(String, String)>,
+}
+
+impl NeedFormPage {
+    /// The error shown at a form field, if any.
+    pub(crate) fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+/// The municipal units a coordinator can post for.
+async fn municipal_units(state: &AppState, selected: &str) -> Result<Vec<Choice>, WebError> {
+    let mut units: Vec<Choice> = state
+        .engine
+        .store()
+        .list(Kind::Unit)
+        .await?
+        .into_iter()
+        .filter_map(|r| match r {
+            Record::Unit(u) if u.kind == UnitKind::Municipal => Some(Choice {
+                selected: u.id == selected,
+                value: u.id,
+                label: u.name,
+            }),
+            _ => None,
+        })
+        .collect();
+    units.sort_by(|a, b| a.label.cmp(&b.label));
+    Ok(units)
+}
+
+/// Staff, coordinators and admins post needs; researchers do not.
+fn may_post(session: &SessionUser) -> Result<(), WebError> {
+    match role(&session.user) {
+        Some(Role::Staff | Role::Coordinator | Role::Admin) => Ok(()),
+        _ => Err(WebError::Forbidden(
+            "only staff and coordinators post needs".into(),
+        )),
+    }
+}
+
+async fn blank_form(
+    state: &AppState,
+    session: &SessionUser,
+    action: &str,
+    title: &str,
+) -> Result<NeedFormPage, WebError> {
+    let choose_unit = role(&session.user) != Some(Role::Staff);
+    Ok(NeedFormPage {
+        page: Page::new(title, "ny", Some(session)),
+        action: action.to_string(),
+        editing: false,
+        title: String::new(),
+        description: String::new(),
+        focus: choices(FOCUS_AREAS, focus_label, &[]),
+        kinds: choices(COLLABORATION_KINDS, kind_label, &[]),
+        deadline: String::new(),
+        contact: String::new(),
+        units: if choose_unit {
+            municipal_units(state, "").await?
+        } else {
+            Vec::new()
+        },
+        choose_unit,
+        errors: Vec::new(),
+    })
+}
+
+/// `GET /behov/ny`.
+pub(crate) async fn new_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, WebError> {
+    let session = viewer.require("/behov/ny")?;
+    may_post(session)?;
+    Ok(render(
+        &blank_form(&state, session, "/behov/ny", "Meld inn et kunnskapsbehov").await?,
+    ))
+}
+
+/// The form as the JSON body the engine reads (`null` for a field left empty, so editing can
+/// clear it).
+fn need_body(form: &FormData, with_unit: bool) -> Value {
+    let text = |name: &str| {
+        form.get(name)
+            .map_or(Value::Null, |v| Value::String(v.to_string()))
+    };
+    let mut body = Map::new();
+    body.insert(
+        "title".into(),
+        Value::String(form.get("tittel").unwrap_or_default().into()),
+    );
+    body.insert(
+        "description".into(),
+        Value::String(form.get("beskrivelse").unwrap_or_default().into()),
+    );
+    body.insert(
+        "focus_areas".into(),
+        Value::Array(form.all("fokus").into_iter().map(Value::String).collect()),
+    );
+    body.insert(
+        "kinds".into(),
+        Value::Array(form.all("typer").into_iter().map(Value::String).collect()),
+    );
+    body.insert("deadline".into(), text("frist"));
+    body.insert("contact".into(), text("kontakt"));
+    if with_unit {
+        body.insert("unit".into(), text("enhet"));
+    }
+    Value::Object(body)
+}
+
+/// Refills the form after the engine refused it, with a Norwegian message at each field.
+async fn refused_form(
+    state: &AppState,
+    session: &SessionUser,
+    form: &FormData,
+    mut page: NeedFormPage,
+    error: CreateNeedError,
+) -> Result<Response, WebError> {
+    let CreateNeedError::Invalid(fields) = error else {
+        return Err(error.into());
+    };
+    page.title = form.get("tittel").unwrap_or_default().to_string();
+    page.description = form.get("beskrivelse").unwrap_or_default().to_string();
+    page.focus = choices(FOCUS_AREAS, focus_label, &form.all("fokus"));
+    page.kinds = choices(COLLABORATION_KINDS, kind_label, &form.all("typer"));
+    page.deadline = form.get("frist").unwrap_or_default().to_string();
+    page.contact = form.get("kontakt").unwrap_or_default().to_string();
+    if page.choose_unit {
+        page.units = municipal_units(state, form.get("enhet").unwrap_or_default()).await?;
+    }
+    for field in fields {
+        let name = form_field(&field.field).to_string();
+        if page.error(&name).is_none() {
+            page.errors
+                .push((name, field_message(&field.field, &field.reason)));
+        }
+    }
+    page.page = Page::new(
+        &format!("Rett opp skjemaet – {}", page.page.title),
+        page.page.section,
+        Some(session),
+    );
+    let mut response = render(&page);
+    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "need_posted.html")]
+pub(crate) struct PostedPage {
+    pub page: Page,
+    pub need: NeedRow,
+    pub updated: bool,
+    pub similar: Vec<Similar>,
+}
+
+impl PostedPage {
+    pub(crate) fn is_need(&self, similar: &Similar) -> bool {
+        matches!(similar.kind, kobler_search::DocKind::Need)
+    }
+}
+
+/// `POST /behov/ny`: posts the need and shows the similar needs and projects at once.
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Result<Response, WebError> {
+    let session = viewer.require("/behov/ny")?;
+    let form = FormData::read(form)?;
+    check_csrf(session, &form)?;
+    may_post(session)?;
+    let staff = role(&session.user) == Some(Role::Staff);
+    match state
+        .engine
+        .create_need(&session.user, &need_body(&form, !staff))
+        .await
+    {
+        Ok((need, similar)) => {
+            tracing::info!(need = %need.id, user = %session.user.name, "need posted (web)");
+            let places = Places::load(&state).await?;
+            let mut response = render(&PostedPage {
+                page: Page::new("Behovet er meldt inn", "ny", Some(session)),
+                need: places.row(&need, String::new()),
+                updated: false,
+                similar,
+            });
+            *response.status_mut() = StatusCode::CREATED;
+            Ok(response)
+        }
+        Err(error) => {
+            let page =
+                blank_form(&state, session, "/behov/ny", "Meld inn et kunnskapsbehov").await?;
+            refused_form(&state, session, &form, page, error).await
+        }
+    }
+}
+
+/// `GET /behov/{id}/rediger`.
+pub(crate) async fn edit_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, WebError> {
+    let id = path_id(id)?;
+    let session = viewer.require(&format!("/behov/{id}/rediger"))?;
+    let need = load_need(&state, &id, Some(&session.user)).await?;
+    if !works_on(&session.user, &need) {
+        return Err(WebError::Forbidden("not this unit's need".into()));
+    }
+    let mut page = blank_form(
+        &state,
+        session,
+        &format!("/behov/{id}/rediger"),
+        "Endre behov",
+    )
+    .await?;
+    page.editing = true;
+    page.choose_unit = false;
+    page.title = need.title;
+    page.description = need.description;
+    page.focus = choices(FOCUS_AREAS, focus_label, &need.focus_areas);
+    page.kinds = choices(COLLABORATION_KINDS, kind_label, &need.kinds);
+    page.deadline = need.deadline.unwrap_or_default();
+    page.contact = need.contact.unwrap_or_default();
+    Ok(render(&page))
+}
+
+/// `POST /behov/{id}/rediger`.
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    id: Result<Path<String>, PathRejection>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Result<Response, WebError> {
+    let id = path_id(id)?;
+    let session = viewer.require(&format!("/behov/{id}/rediger"))?;
+    let form = FormData::read(form)?;
+    check_csrf(session, &form)?;
+    match state
+        .engine
+        .update_need(&session.user, &id, &need_body(&form, false))
+        .await
+    {
+        Ok((need, similar)) => {
+            let places = Places::load(&state).await?;
+            Ok(render(&PostedPage {
+                page: Page::new("Behovet er endret", "behov", Some(session)),
+                need: places.row(&need, String::new()),
+                updated: true,
+                similar,
+            }))
+        }
+        Err(error) => {
+            let mut page = blank_form(
+                &state,
+                session,
+                &format!("/behov/{id}/rediger"),
+                "Endre behov",
+            )
+            .await?;
+            page.editing = true;
+            page.choose_unit = false;
+            refused_form(&state, session, &form, page, error).await
+        }
+    }
+}
+
+/// `POST /behov/{id}/status`: close (`status=closed`) or reopen (`status=open`).
+pub(crate) async fn set_status(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    id: Result<Path<String>, PathRejection>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Result<Response, WebError> {
+    let id = path_id(id)?;
+    let session = viewer.require(&format!("/behov/{id}"))?;
+    let form = FormData::read(form)?;
+    check_csrf(session, &form)?;
+    let status = match form.get("status") {
+        Some("closed") => NeedStatus::Closed,
+        Some("open") => NeedStatus::Open,
+        _ => return Err(WebError::Invalid("status must be open or closed".into())),
+    };
+    state
+        .engine
+        .set_need_status(&session.user, &id, status)
+        .await?;
+    Ok(Redirect::to(&format!("/behov/{}", super::forms::encode(&id))).into_response())
+}
+
+/// `POST /behov/{id}/interesse`: `interessert=ja` marks, anything else unmarks.
+pub(crate) async fn interest(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    id: Result<Path<String>, PathRejection>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Result<Response, WebError> {
+    let id = path_id(id)?;
+    let session = viewer.require(&format!("/behov/{id}"))?;
+    let form = FormData::read(form)?;
+    check_csrf(session, &form)?;
+    let on = form.get("interessert") == Some("ja");
+    state.engine.set_interest(&session.user, &id, on).await?;
+    let back = local_path(form.get("tilbake"));
+    let back = if back == "/" {
+        format!("/behov/{}", super::forms::encode(&id))
+    } else {
+        back
+    };
+    Ok(Redirect::to(&back).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "unit_needs.html")]
+pub(crate) struct UnitNeedsPage {
+    pub page: Page,
+    pub unit: String,
+    pub rows: Vec<NeedRow>,
+    pub interest: Vec<usize>,
+    pub matched: Vec<MatchedResearcher>,
+}
+
+/// `GET /mine-behov`: the staff member's unit's needs, drafts and closed ones included, with
+/// how many researchers are interested, and the researchers paired with the unit.
+pub(crate) async fn unit_needs(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, WebError> {
+    let session = viewer.require("/mine-behov")?;
+    let unit = match (role(&session.user), &session.user.unit) {
+        (Some(Role::Staff), Some(unit)) => unit.clone(),
+        _ => return Err(WebError::Forbidden("only staff have a unit".into())),
+    };
+    let places = Places::load(&state).await?;
+    let needs = state.engine.unit_needs(&unit).await?;
+    let mut interest = Vec::with_capacity(needs.len());
+    for need in &needs {
+        interest.push(
+            state
+                .engine
+                .interest_in(&session.user, &need.id)
+                .await?
+                .len(),
+        );
+    }
+    let page = UnitNeedsPage {
+        page: Page::new("Våre behov", "mine", Some(session)),
+        unit: places.unit_name(Some(&unit)),
+        rows: needs.iter().map(|n| places.row(n, String::new())).collect(),
+        interest,
+        matched: state.engine.matched_researchers(&unit).await?,
+    };
+    Ok(render(&page))
+}
+
+#[derive(Template)]
+#[template(path = "for_me.html")]
+pub(crate) struct ForMePage {
+    pub page: Page,
+    pub ranked: Vec<RankedNeed>,
+    pub marked: Vec<String>,
+    pub matched: Vec<MatchedDepartment>,
+}
+
+impl ForMePage {
+    pub(crate) fn is_marked(&self, id: &str) -> bool {
+        self.marked.iter().any(|m| m == id)
+    }
+}
+
+/// `GET /for-meg`: open needs ranked from the researcher's own profile, and the departments a
+/// coordinator paired them with.
+pub(crate) async fn for_me(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, WebError> {
+    let session = viewer.require("/for-meg")?;
+    let researcher = match (role(&session.user), &session.user.researcher) {
+        (Some(Role::Researcher), Some(r)) => r.clone(),
+        _ => {
+            return Err(WebError::Forbidden(
+                "only researchers have needs for them".into(),
+            ));
+        }
+    };
+    let ranked = state
+        .engine
+        .match_researchers(&[researcher], 15)
+        .await?
+        .into_iter()
+        .next()
+        .map(|r| r.needs)
+        .unwrap_or_default();
+    let page = ForMePage {
+        page: Page::new("Behov for meg", "forme", Some(session)),
+        ranked,
+        marked: state.engine.my_interest(&session.user).await?,
+        matched: state.engine.matched_departments(&session.user).await?,
+    };
+    Ok(render(&page))
+}
