@@ -1,12 +1,12 @@
 //! The BERT encoder (post-LayerNorm, as in BERT, MiniLM and XLM-RoBERTa) on candle's CPU
 //! backend, with mean pooling over the attention mask and L2 normalisation.
 //!
-//! The weights come from either a safetensors file (float) or a 4-bit file (see `q4file`);
-//! both fill the same [`Bert`] so there is one forward pass to get right.
+//! The weights come from either a safetensors file (float) or a 4-bit file (see `q4file`,
+//! expanded to floats except the embedding table); both fill the same [`Bert`] so there is one
+//! forward pass to get right.
 
 use crate::error::{EmbedError, Result};
-use candle_core::quantized::QMatMul;
-use candle_core::{DType, Device, Module, Tensor};
+use candle_core::{DType, Device, Tensor};
 
 /// The sizes that decide the network's shape.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -89,17 +89,16 @@ pub(crate) fn dequantise_q4_row(blocks: &[u8], out: &mut [f32]) {
     }
 }
 
-/// `y = x·Wᵀ + b`, with W either float or 4-bit (candle's quantised matmul, which multiplies
-/// 8-bit-quantised activations with the 4-bit weights without expanding them).
+/// `y = x·Wᵀ + b` with W `(out, in)`.
 pub(crate) struct Linear {
-    pub weight: QMatMul,
+    pub weight: Tensor,
     pub bias: Tensor,
 }
 
 impl Linear {
     /// `x` is `(tokens, in)`.
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        Ok(self.weight.forward(x)?.broadcast_add(&self.bias)?)
+        Ok(x.matmul(&self.weight.t()?)?.broadcast_add(&self.bias)?)
     }
 }
 

@@ -13,16 +13,16 @@
 //! ```
 //!
 //! 4-bit matrices are stored row by row (`out × in`), in blocks of 32 weights: an f16 scale and
-//! 16 bytes of nibbles, which is ggml's Q4_0 block, so candle can use them as they are.
+//! 16 bytes of nibbles (ggml's Q4_0 block). The embedding table stays 4-bit in memory; the
+//! layers' matrices are expanded to floats when loaded.
 
 use crate::bert::{
     Bert, BertShape, Layer, LayerNorm, Linear, Q4_BLOCK_BYTES, Q4_BLOCK_WEIGHTS, WordTable,
+    dequantise_q4_row,
 };
 use crate::error::{EmbedError, Result};
-use candle_core::quantized::{GgmlDType, QMatMul, ggml_file::qtensor_from_ggml};
 use candle_core::{Device, Tensor};
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 const MAGIC: &[u8; 4] = b"E5S1";
@@ -111,22 +111,10 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Reads the whole file into 8-byte-aligned memory: candle reinterprets 4-bit blocks in place,
-/// and their f16 scales need 2-byte alignment.
-fn read_aligned(path: &Path) -> Result<(Vec<u64>, usize)> {
-    let mut file = std::fs::File::open(path).map_err(|e| EmbedError::io(path, e))?;
-    let len = file.metadata().map_err(|e| EmbedError::io(path, e))?.len() as usize;
-    let mut words = vec![0u64; len.div_ceil(8)];
-    let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut words);
-    file.read_exact(&mut bytes[..len])
-        .map_err(|e| EmbedError::io(path, e))?;
-    Ok((words, len))
-}
-
 /// Loads a 4-bit model file.
 pub(crate) fn load(path: &Path, device: &Device) -> Result<Q4Model> {
-    let (words, len) = read_aligned(path)?;
-    let data = &bytemuck::cast_slice::<u64, u8>(&words)[..len];
+    let file = std::fs::read(path).map_err(|e| EmbedError::io(path, e))?;
+    let data = file.as_slice();
     let mut c = Cursor { data, at: 0, path };
 
     if &c.array::<4>("the magic number")? != MAGIC {
@@ -377,16 +365,16 @@ impl Tensors<'_> {
         Ok(Tensor::from_vec(values, dims, self.device)?)
     }
 
-    fn q4_matrix(&self, name: &str, rows: usize, columns: usize) -> Result<QMatMul> {
+    /// A 4-bit matrix expanded to floats. candle's own 4-bit product runs its fast path only
+    /// when the whole build targets AVX2; expanded, the matrix goes through the float matmul,
+    /// which picks the CPU's best instructions at run time (measured: 3–4× faster here, for
+    /// 21M weights = 85 MB more memory).
+    fn q4_matrix(&self, name: &str, rows: usize, columns: usize) -> Result<Tensor> {
         let entry = self.entry(name, DTYPE_Q4_0, rows * columns)?;
         let bytes = self.bytes(entry, name)?;
-        // candle reads the blocks in place; the buffer is 8-byte aligned, so an even offset
-        // keeps the f16 scales aligned.
-        if entry.offset % 2 != 0 {
-            return Err(self.err(format!("tensor {name} starts at an odd offset")));
-        }
-        let tensor = qtensor_from_ggml(GgmlDType::Q4_0, bytes, vec![rows, columns], self.device)?;
-        Ok(QMatMul::from_qtensor(tensor)?)
+        let mut weights = vec![0f32; rows * columns];
+        dequantise_q4_row(bytes, &mut weights);
+        Ok(Tensor::from_vec(weights, (rows, columns), self.device)?)
     }
 
     fn linear(&self, name: &str, out: usize, input: usize) -> Result<Linear> {

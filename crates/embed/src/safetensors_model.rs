@@ -4,7 +4,6 @@
 
 use crate::bert::{Bert, BertShape, Layer, LayerNorm, Linear, WordTable};
 use crate::error::{EmbedError, Result};
-use candle_core::quantized::QMatMul;
 use candle_core::{Device, Tensor};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -193,7 +192,7 @@ impl Weights<'_> {
 
     fn linear(&self, name: &str, out: usize, input: usize) -> Result<Linear> {
         Ok(Linear {
-            weight: QMatMul::Tensor(self.get(&format!("{name}.weight"), Some(&[out, input]))?),
+            weight: self.get(&format!("{name}.weight"), Some(&[out, input]))?,
             bias: self.get(&format!("{name}.bias"), Some(&[out]))?,
         })
     }
