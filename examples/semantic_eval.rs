@@ -25,6 +25,15 @@ type AnyResult<T> = Result<T, Box<dyn Error>>;
 
 const TOP: usize = 50;
 
+/// One model's vectors: needs as queries, works and projects as passages.
+struct ModelVectors {
+    queries: Vec<Vec<f32>>,
+    passages: Vec<Vec<f32>>,
+}
+
+/// Which model a configuration uses for a need of a language.
+type ModelPick = Box<dyn Fn(Lang) -> Option<ModelKind>>;
+
 struct Dataset {
     needs: Vec<(String, String)>,
     /// Passages (works and projects): text and the researchers they count for.
@@ -307,7 +316,7 @@ fn main() -> AnyResult<()> {
     let languages: Vec<Lang> = need_texts.iter().map(|t| detect_language(t)).collect();
 
     // Vectors per model: needs as queries, works and projects as passages.
-    let mut vectors: BTreeMap<ModelKind, (Vec<Vec<f32>>, Vec<Vec<f32>>)> = BTreeMap::new();
+    let mut vectors: BTreeMap<ModelKind, ModelVectors> = BTreeMap::new();
     for &kind in models.present() {
         let mut cache = Cache::open(&cache_dir, kind.model_id())?;
         let mut encoder: Option<Encoder> = None;
@@ -340,15 +349,15 @@ fn main() -> AnyResult<()> {
             }
         };
         cache.save()?;
-        vectors.insert(kind, (queries, passages));
+        vectors.insert(kind, ModelVectors { queries, passages });
     }
 
     let mut runs = Vec::new();
-    let mut configurations: Vec<(String, Box<dyn Fn(Lang) -> Option<ModelKind>>)> = models
+    let mut configurations: Vec<(String, ModelPick)> = models
         .present()
         .iter()
         .map(|&k| {
-            let pick: Box<dyn Fn(Lang) -> Option<ModelKind>> = Box::new(move |_| Some(k));
+            let pick: ModelPick = Box::new(move |_| Some(k));
             (k.model_id().to_string(), pick)
         })
         .collect();
@@ -367,11 +376,10 @@ fn main() -> AnyResult<()> {
                 let Some(grades) = data.judgments.get(need_id) else {
                     continue;
                 };
-                let Some((queries, passages)) = pick(languages[i]).and_then(|k| vectors.get(&k))
-                else {
+                let Some(model) = pick(languages[i]).and_then(|k| vectors.get(&k)) else {
                     continue;
                 };
-                let ranking = rank(&queries[i], passages, &data, aggregate);
+                let ranking = rank(&model.queries[i], &model.passages, &data, aggregate);
                 let row = [
                     ndcg_at(&ranking, grades, 10),
                     average_precision(&ranking, grades),

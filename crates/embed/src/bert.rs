@@ -148,7 +148,10 @@ impl Bert {
     /// shape mismatch later.
     pub fn validate(&self) -> Result<()> {
         let s = &self.shape;
-        if s.heads == 0 || s.hidden % s.heads != 0 || s.hidden % Q4_BLOCK_WEIGHTS != 0 {
+        if s.heads == 0
+            || !s.hidden.is_multiple_of(s.heads)
+            || !s.hidden.is_multiple_of(Q4_BLOCK_WEIGHTS)
+        {
             return Err(EmbedError::Inference(format!(
                 "hidden size {} does not split into {} heads and 32-weight blocks",
                 s.hidden, s.heads

@@ -216,8 +216,13 @@ fn normalise_xlmr(text: &str, table: &HashMap<char, String>) -> String {
 fn sentencepiece_tokenizer(sp: &q4file::SentencePiece, max_tokens: usize) -> Result<Tokenizer> {
     let unigram = Unigram::from(sp.pieces.clone(), Some(sp.unk as usize), false)
         .map_err(|e| EmbedError::Tokenizer(format!("cannot build the unigram model: {e}")))?;
-    let piece = |id: u32| sp.pieces[id as usize].0.clone();
-    let (bos, eos) = (piece(sp.bos), piece(sp.eos));
+    let piece = |id: u32| {
+        sp.pieces
+            .get(id as usize)
+            .map(|(piece, _)| piece.clone())
+            .ok_or_else(|| EmbedError::Tokenizer(format!("special token id {id} has no piece")))
+    };
+    let (bos, eos) = (piece(sp.bos)?, piece(sp.eos)?);
     let template = TemplateProcessing::builder()
         .try_single(format!("{bos} $A {eos}"))
         .map_err(|e| EmbedError::Tokenizer(e.to_string()))?

@@ -147,9 +147,9 @@ pub(crate) fn load(path: &Path, device: &Device) -> Result<Q4Model> {
     }
     if hidden == 0
         || heads == 0
-        || hidden % heads != 0
-        || hidden % block != 0
-        || intermediate % block != 0
+        || !hidden.is_multiple_of(heads)
+        || !hidden.is_multiple_of(block)
+        || !intermediate.is_multiple_of(block)
         || type_vocab == 0
     {
         return Err(EmbedError::format(
