@@ -243,6 +243,36 @@ impl Iterator for Document {
     }
 }
 
+/// What a reader makes of one value: a label naming the record in the source's terms (for
+/// messages), and its items or the reason it is rejected.
+pub(crate) struct Parsed {
+    pub(crate) label: Option<String>,
+    pub(crate) result: Result<Vec<crate::FeedItem>, String>,
+}
+
+/// Turns values into entries with `parse`, labelling each with its source id.
+pub(crate) fn entries<F>(
+    values: Box<dyn Iterator<Item = Item>>,
+    parse: F,
+) -> Box<dyn Iterator<Item = Result<crate::Entry, LineError>>>
+where
+    F: Fn(&Value) -> Parsed + 'static,
+{
+    Box::new(values.map(move |item| {
+        let (mut source, value, bytes) = item?;
+        let parsed = parse(&value);
+        source.id = parsed.label;
+        match parsed.result {
+            Ok(items) => Ok(crate::Entry {
+                source,
+                items,
+                bytes,
+            }),
+            Err(reason) => Err(LineError { source, reason }),
+        }
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,34 +315,4 @@ mod tests {
         assert_eq!(items.len(), 1);
         assert!(items[0].is_err());
     }
-}
-
-/// What a reader makes of one value: a label naming the record in the source's terms (for
-/// messages), and its items or the reason it is rejected.
-pub(crate) struct Parsed {
-    pub(crate) label: Option<String>,
-    pub(crate) result: Result<Vec<crate::FeedItem>, String>,
-}
-
-/// Turns values into entries with `parse`, labelling each with its source id.
-pub(crate) fn entries<F>(
-    values: Box<dyn Iterator<Item = Item>>,
-    parse: F,
-) -> Box<dyn Iterator<Item = Result<crate::Entry, LineError>>>
-where
-    F: Fn(&Value) -> Parsed + 'static,
-{
-    Box::new(values.map(move |item| {
-        let (mut source, value, bytes) = item?;
-        let parsed = parse(&value);
-        source.id = parsed.label;
-        match parsed.result {
-            Ok(items) => Ok(crate::Entry {
-                source,
-                items,
-                bytes,
-            }),
-            Err(reason) => Err(LineError { source, reason }),
-        }
-    }))
 }
