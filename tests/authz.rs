@@ -133,7 +133,8 @@ const WEB: &[Row] = &[
     ),
 ];
 
-/// The JSON API, called with the role's session cookie (and CSRF header on writes).
+/// The JSON API, called with the role's session cookie (and CSRF header on writes; a write's
+/// fields are sent as a JSON object).
 const API: &[Row] = &[
     row("GET", "/healthz", &[], [200, 200, 200, 200, 200, 200]),
     row(
@@ -187,19 +188,95 @@ const API: &[Row] = &[
         &[],
         [401, 403, 403, 403, 200, 200],
     ),
+    // Saving a need unchanged (an empty change): staff of its unit, coordinators, admins.
+    row(
+        "PATCH",
+        "/api/v1/needs/n-sprak",
+        &[],
+        [401, 200, 403, 403, 200, 200],
+    ),
+    row(
+        "PATCH",
+        "/api/v1/needs/ukjent",
+        &[],
+        [401, 404, 404, 404, 404, 404],
+    ),
+    // Reopening an open need changes nothing.
+    row(
+        "PUT",
+        "/api/v1/needs/n-sprak/status",
+        &[("status", "open")],
+        [401, 200, 403, 403, 200, 200],
+    ),
+    row(
+        "GET",
+        "/api/v1/needs/n-sprak/interest",
+        &[],
+        [401, 200, 403, 403, 200, 200],
+    ),
+    // Marking twice is marking once; only researchers may.
+    row(
+        "PUT",
+        "/api/v1/needs/n-sprak/interest",
+        &[],
+        [401, 403, 403, 200, 403, 403],
+    ),
+    row(
+        "DELETE",
+        "/api/v1/needs/n-overvann/interest",
+        &[],
+        [401, 403, 403, 200, 403, 403],
+    ),
+    row(
+        "GET",
+        "/api/v1/me/needs",
+        &[],
+        [401, 403, 403, 200, 403, 403],
+    ),
+    row(
+        "GET",
+        "/api/v1/pairings",
+        &[],
+        [401, 403, 403, 403, 200, 200],
+    ),
+    // Deferring a pairing keeps it in the queue.
+    row(
+        "POST",
+        "/api/v1/pairings/decisions",
+        &[
+            ("unit", "u-miljo"),
+            ("researcher", "r-ola"),
+            ("decision", "defer"),
+        ],
+        [401, 403, 403, 403, 201, 201],
+    ),
+    row(
+        "GET",
+        "/api/v1/pairings/decisions",
+        &[],
+        [401, 403, 403, 403, 200, 200],
+    ),
 ];
 
 async fn call(browser: &Browser, app: &App, row: &Row, json: bool) -> StatusCode {
     let url = app.url(row.path);
     let request = match row.method {
         "GET" => browser.client.get(url),
-        "POST" if json => {
+        method if json => {
+            // Writes through the API: the row's fields as a JSON object, with the session's
+            // CSRF token in the header as the web's own scripts would send it.
             let csrf = browser.csrf().await;
+            let body: serde_json::Map<String, serde_json::Value> = row
+                .form
+                .iter()
+                .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
+                .collect();
+            let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
             browser
                 .client
-                .post(url)
+                .request(method, url)
                 .header("x-csrf-token", csrf)
-                .json(&serde_json::json!({}))
+                .json(&body)
         }
         "POST" => {
             let csrf = browser.csrf().await;

@@ -2,7 +2,7 @@
 //! router bound on a loopback port, and a real HTTP client.
 
 use kobler_engine::{Engine, ImportOptions, NoProgress, Role};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 /// A tiny Trondheim: one kommune, two municipal units, one institute, two researchers, their
@@ -92,6 +92,24 @@ impl App {
         let mut request = self.client.post(self.url(path)).json(body);
         if let Some(token) = token {
             request = request.bearer_auth(token);
+        }
+        answer(request.send().await.expect("send")).await
+    }
+
+    /// Any method, with a JSON body when one is given.
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
         }
         answer(request.send().await.expect("send")).await
     }
@@ -580,4 +598,329 @@ async fn bad_overlap_decisions_are_4xx_with_a_reason() {
         .get("/api/v1/overlaps?threshold=2", Some(&coordinator))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+}
+
+#[tokio::test]
+async fn patch_changes_only_the_fields_sent_and_the_change_is_searchable_at_once() {
+    let app = App::start().await;
+    let staff = app.staff_of("u-oppvekst").await;
+    let change =
+        json!({"title": "Språkutvikling og lesesirkler i barnehage", "deadline": "2026-12-01"});
+    let (status, body) = app
+        .send(
+            Method::PATCH,
+            "/api/v1/needs/n-sprak",
+            &staff,
+            Some(&change),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["need"]["title"],
+        "Språkutvikling og lesesirkler i barnehage"
+    );
+    assert_eq!(body["need"]["deadline"], "2026-12-01");
+    assert_eq!(body["need"]["unit"], "u-oppvekst");
+    assert_eq!(body["need"]["posted"], "2026-01-10");
+    assert!(
+        body["need"]["description"]
+            .as_str()
+            .expect("description")
+            .starts_with("Kommunen ønsker kunnskap"),
+        "{body}"
+    );
+    assert!(body["similar"].is_array(), "{body}");
+    let (_, stored) = app.get("/api/v1/needs/n-sprak", None).await;
+    assert_eq!(stored["title"], "Språkutvikling og lesesirkler i barnehage");
+    let (_, found) = app.get("/api/v1/needs?q=lesesirkler", None).await;
+    assert_eq!(ids(&found["items"]), ["n-sprak"], "{found}");
+    // `null` clears an optional field.
+    let (status, body) = app
+        .send(
+            Method::PATCH,
+            "/api/v1/needs/n-sprak",
+            &staff,
+            Some(&json!({"deadline": null})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["need"].get("deadline").is_none(), "{body}");
+}
+
+#[tokio::test]
+async fn patch_refusals_name_the_reason_and_never_yield_5xx() {
+    let app = App::start().await;
+    let staff = app.staff_of("u-oppvekst").await;
+    let other = app.staff_of("u-miljo").await;
+    let path = "/api/v1/needs/n-sprak";
+    let (status, body) = app
+        .send(Method::PATCH, path, &other, Some(&json!({"title": "Nytt"})))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(
+        body["error"].as_str().expect("reason").contains("unit"),
+        "{body}"
+    );
+    let (status, body) = app
+        .send(
+            Method::PATCH,
+            path,
+            &staff,
+            Some(&json!({"unit": "u-miljo"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["fields"][0]["field"], "unit", "{body}");
+    let (status, body) = app
+        .send(
+            Method::PATCH,
+            path,
+            &staff,
+            Some(&json!({"title": "", "focus_areas": ["astrologi"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let fields: Vec<&str> = body["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| f["field"].as_str().expect("field"))
+        .collect();
+    assert!(
+        fields.contains(&"title") && fields.contains(&"focus_areas"),
+        "{body}"
+    );
+    for bad in [json!([1, 2]), json!("tittel")] {
+        let (status, body) = app.send(Method::PATCH, path, &staff, Some(&bad)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+        assert_eq!(body["fields"][0]["field"], "body", "{body}");
+    }
+    let response = app
+        .client
+        .patch(app.url(path))
+        .bearer_auth(&staff)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .expect("send");
+    let (status, body) = answer(response).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = app
+        .send(
+            Method::PATCH,
+            "/api/v1/needs/ukjent",
+            &staff,
+            Some(&json!({})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    // Unchanged after all the refusals.
+    let (_, stored) = app.get(path, None).await;
+    assert_eq!(stored["title"], "Språkutvikling i barnehage");
+    assert_eq!(stored["unit"], "u-oppvekst");
+}
+
+#[tokio::test]
+async fn closing_a_need_stops_new_interest_and_reopening_allows_it_again() {
+    let app = App::start().await;
+    let staff = app.staff_of("u-oppvekst").await;
+    let kari = app
+        .token("kari", Role::Researcher, None, Some("r-kari"))
+        .await;
+    let status_path = "/api/v1/needs/n-sprak/status";
+    let interest = "/api/v1/needs/n-sprak/interest";
+    let (status, body) = app
+        .send(
+            Method::PUT,
+            status_path,
+            &staff,
+            Some(&json!({"status": "closed"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "closed");
+    let (_, stored) = app.get("/api/v1/needs/n-sprak", None).await;
+    assert_eq!(stored["status"], "closed");
+    let (status, body) = app.send(Method::PUT, interest, &kari, None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"].as_str().expect("reason").contains("open"),
+        "{body}"
+    );
+    let (status, body) = app
+        .send(
+            Method::PUT,
+            status_path,
+            &staff,
+            Some(&json!({"status": "open"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "open");
+    let (status, body) = app.send(Method::PUT, interest, &kari, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, json!({"need": "n-sprak", "interested": true}));
+    // Staff of the unit see who; the researcher does not see the list.
+    let (status, list) = app.get(interest, Some(&staff)).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list.as_array().expect("list").len(), 1, "{list}");
+    assert_eq!(list[0]["researcher"], "r-kari");
+    assert_eq!(list[0]["name"], "Kari Nordmann");
+    let (status, _) = app.get(interest, Some(&kari)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, mine) = app.get("/api/v1/me/needs", Some(&kari)).await;
+    assert_eq!(mine["interested"], json!(["n-sprak"]), "{mine}");
+    let (status, body) = app.send(Method::DELETE, interest, &kari, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["interested"], false);
+    let (_, list) = app.get(interest, Some(&staff)).await;
+    assert_eq!(list, json!([]));
+}
+
+#[tokio::test]
+async fn bad_status_changes_are_422_with_a_reason() {
+    let app = App::start().await;
+    let staff = app.staff_of("u-oppvekst").await;
+    let path = "/api/v1/needs/n-sprak/status";
+    for body in [
+        json!({"status": "draft"}),
+        json!({"status": "lukket"}),
+        json!({}),
+        json!({"status": 3}),
+    ] {
+        let (status, reply) = app.send(Method::PUT, path, &staff, Some(&body)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {reply}");
+        assert!(
+            reply["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{reply}"
+        );
+    }
+    let (_, stored) = app.get("/api/v1/needs/n-sprak", None).await;
+    assert_eq!(stored["status"], "open");
+}
+
+/// The queue item for (unit, researcher), if it is in the queue.
+fn queued<'a>(queue: &'a Value, unit: &str, researcher: &str) -> Option<&'a Value> {
+    queue
+        .as_array()
+        .expect("queue")
+        .iter()
+        .find(|s| s["unit"] == unit && s["researcher"] == researcher)
+}
+
+#[tokio::test]
+async fn an_accepted_pairing_leaves_the_queue_is_audited_and_shows_on_the_researchers_page() {
+    let app = App::start().await;
+    let coordinator = app.token("coord", Role::Coordinator, None, None).await;
+    let kari = app
+        .token("kari", Role::Researcher, None, Some("r-kari"))
+        .await;
+    let (status, queue) = app.get("/api/v1/pairings", Some(&coordinator)).await;
+    assert_eq!(status, StatusCode::OK, "{queue}");
+    let suggestion = queued(&queue, "u-oppvekst", "r-kari").expect("Kari suggested for Oppvekst");
+    assert_eq!(suggestion["unit_name"], "Oppvekst og utdanning");
+    assert_eq!(suggestion["name"], "Kari Nordmann");
+    assert_eq!(suggestion["needs"][0]["id"], "n-sprak", "{suggestion}");
+    assert_eq!(
+        suggestion["shared_projects"][0]["id"], "p-1",
+        "{suggestion}"
+    );
+    let decision = json!({"unit": "u-oppvekst", "researcher": "r-kari", "decision": "accept", "note": "Kjenner barnehagene fra Språkløftet"});
+    let (status, stored) = app
+        .post("/api/v1/pairings/decisions", Some(&coordinator), &decision)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{stored}");
+    assert_eq!(stored["decision"], "accepted");
+    assert_eq!(stored["decided_by"], "coord");
+    assert!(!stored["decided_at"].as_str().expect("when").is_empty());
+    let (_, queue) = app.get("/api/v1/pairings", Some(&coordinator)).await;
+    assert!(queued(&queue, "u-oppvekst", "r-kari").is_none(), "{queue}");
+    let (status, audit) = app
+        .get("/api/v1/pairings/decisions", Some(&coordinator))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{audit}");
+    assert_eq!(audit.as_array().expect("audit").len(), 1, "{audit}");
+    assert_eq!(audit[0]["note"], "Kjenner barnehagene fra Språkløftet");
+    let (status, mine) = app.get("/api/v1/me/needs", Some(&kari)).await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    assert_eq!(mine["needs"][0]["need"], "n-sprak", "{mine}");
+    assert_eq!(mine["matched"][0]["unit"], "u-oppvekst", "{mine}");
+    assert_eq!(mine["matched"][0]["needs"][0]["id"], "n-sprak", "{mine}");
+    assert!(
+        !mine.to_string().contains("Kjenner barnehagene"),
+        "the researcher never sees the coordinator's note: {mine}"
+    );
+}
+
+#[tokio::test]
+async fn a_rejected_pairing_is_not_suggested_again_and_the_audit_keeps_every_decision() {
+    let app = App::start().await;
+    let coordinator = app.token("coord", Role::Coordinator, None, None).await;
+    for verdict in ["defer", "reject"] {
+        let body = json!({"unit": "u-oppvekst", "researcher": "r-kari", "decision": verdict});
+        let (status, stored) = app
+            .post("/api/v1/pairings/decisions", Some(&coordinator), &body)
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{stored}");
+        let (_, queue) = app.get("/api/v1/pairings", Some(&coordinator)).await;
+        let item = queued(&queue, "u-oppvekst", "r-kari");
+        if verdict == "defer" {
+            let item = item.expect("a deferred pairing stays in the queue");
+            assert_eq!(item["deferred"]["decision"], "deferred", "{item}");
+        } else {
+            assert!(item.is_none(), "{queue}");
+        }
+    }
+    let (_, audit) = app
+        .get("/api/v1/pairings/decisions", Some(&coordinator))
+        .await;
+    let verdicts: Vec<&str> = audit
+        .as_array()
+        .expect("audit")
+        .iter()
+        .map(|d| d["decision"].as_str().expect("decision"))
+        .collect();
+    assert_eq!(verdicts, ["deferred", "rejected"]);
+}
+
+#[tokio::test]
+async fn bad_pairing_decisions_are_4xx_with_a_reason_never_5xx() {
+    let app = App::start().await;
+    let coordinator = app.token("coord", Role::Coordinator, None, None).await;
+    let path = "/api/v1/pairings/decisions";
+    let long_note = "x".repeat(2_001);
+    for (body, expect) in [
+        (
+            json!({"unit": "u-oppvekst", "researcher": "r-kari", "decision": "maybe"}),
+            422,
+        ),
+        (
+            json!({"unit": "u-ukjent", "researcher": "r-kari", "decision": "accept"}),
+            404,
+        ),
+        (
+            json!({"unit": "u-ntnu-ipl", "researcher": "r-kari", "decision": "accept"}),
+            422,
+        ),
+        (
+            json!({"unit": "u-oppvekst", "researcher": "r-ukjent", "decision": "accept"}),
+            404,
+        ),
+        (
+            json!({"unit": "u-oppvekst", "researcher": "r-kari", "decision": "accept", "note": long_note}),
+            422,
+        ),
+        (json!({"unit": "u-oppvekst", "decision": "accept"}), 422),
+        (json!(["u-oppvekst"]), 422),
+    ] {
+        let (status, reply) = app.post(path, Some(&coordinator), &body).await;
+        assert_eq!(status.as_u16(), expect, "{body}: {reply}");
+        assert!(
+            reply["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{reply}"
+        );
+    }
+    let (_, audit) = app.get(path, Some(&coordinator)).await;
+    assert_eq!(audit, json!([]), "nothing was recorded");
 }

@@ -1,7 +1,7 @@
 //! Researchers saying "interested" in a need, and who may see that they did.
 
 use crate::access::{may_see, role_of, works_on};
-use crate::{ActionError, Engine, Role};
+use crate::{ActionError, Engine, RankedNeed, Role};
 use kobler_core::{Kind, NeedStatus, Record};
 use kobler_store::User;
 use serde::Serialize;
@@ -86,6 +86,31 @@ impl Engine {
                 at: m.at,
             })
             .collect())
+    }
+
+    /// "Needs for me": the open needs that fit the signed-in researcher best (at most `top`),
+    /// ranked from their own profile and works. Only researchers with a researcher record have
+    /// needs for them; everyone else is refused.
+    pub async fn needs_for_me(
+        &self,
+        user: &User,
+        top: usize,
+    ) -> Result<Vec<RankedNeed>, ActionError> {
+        let researcher = match (role_of(user), &user.researcher) {
+            (Some(Role::Researcher), Some(researcher)) => researcher.clone(),
+            _ => {
+                return Err(ActionError::Forbidden(
+                    "only researchers have needs for them".into(),
+                ));
+            }
+        };
+        Ok(self
+            .match_researchers(&[researcher], top)
+            .await?
+            .into_iter()
+            .next()
+            .map(|r| r.needs)
+            .unwrap_or_default())
     }
 
     /// The ids of the needs the signed-in researcher marked; empty for everyone else.

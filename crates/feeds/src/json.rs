@@ -243,7 +243,6 @@ impl Iterator for Document {
     }
 }
 
-
 /// What a reader makes of one value: a label naming the record in the source's terms (for
 /// messages), and its items or the reason it is rejected.
 pub(crate) struct Parsed {

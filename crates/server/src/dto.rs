@@ -3,12 +3,13 @@
 
 use kobler_core::Need;
 use kobler_engine::{
-    NeedHit, OverlapCluster, OverlapDecision, OverlapPair, PairDecision, ResearcherSuggestion,
-    Signal, Similar,
+    InterestedResearcher, MatchedDepartment, NeedHit, OverlapCluster, OverlapDecision, OverlapPair,
+    PairDecision, PairingDecision, PairingSuggestion, RankedNeed, ResearcherSuggestion, Signal,
+    Similar,
 };
 use kobler_matcher::{Evidence, EvidenceKind};
 use kobler_search::DocKind;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -529,6 +530,225 @@ pub struct NeedMatches {
     pub need: String,
     /// Best first.
     pub suggestions: Vec<Suggestion>,
+}
+
+/// A researcher who said they are interested in a need (seen by staff of its unit and
+/// coordinators only).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InterestItem {
+    /// Researcher id.
+    pub researcher: String,
+    /// Researcher name.
+    pub name: String,
+    /// When they said so (UTC).
+    pub at: String,
+}
+
+impl From<InterestedResearcher> for InterestItem {
+    fn from(i: InterestedResearcher) -> Self {
+        InterestItem {
+            researcher: i.researcher,
+            name: i.name,
+            at: i.at,
+        }
+    }
+}
+
+/// The signed-in researcher's interest in a need, after marking or unmarking it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InterestState {
+    /// Need id.
+    pub need: String,
+    /// Whether the researcher is now marked as interested.
+    pub interested: bool,
+}
+
+/// A new status for a need: `closed` closes it, `open` reopens it.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NeedStatusChange {
+    /// `open` or `closed`.
+    #[schema(example = "closed")]
+    pub status: String,
+}
+
+/// One of the department's open needs a suggested researcher fits.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FittingNeedItem {
+    /// Need id.
+    pub id: String,
+    /// Need title.
+    pub title: String,
+    /// How well the researcher fits it, relative to the need's best researcher (0..1).
+    pub fit: f32,
+}
+
+/// An earlier project a researcher did with the department.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SharedProjectItem {
+    /// Project id.
+    pub id: String,
+    /// Project title.
+    pub title: String,
+}
+
+/// A coordinator's decision on a researcher–department pairing, as stored (append-only).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PairingDecisionItem {
+    /// Order of recording; the latest per (unit, researcher) is in force.
+    pub seq: i64,
+    /// Municipal unit id.
+    pub unit: String,
+    /// Researcher id.
+    pub researcher: String,
+    /// `accepted`, `rejected` or `deferred`.
+    #[schema(example = "accepted")]
+    pub decision: String,
+    /// The coordinator's note (coordinators only ever see it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The coordinator's user name.
+    pub decided_by: String,
+    /// When (UTC).
+    pub decided_at: String,
+}
+
+impl From<PairingDecision> for PairingDecisionItem {
+    fn from(d: PairingDecision) -> Self {
+        PairingDecisionItem {
+            seq: d.seq,
+            unit: d.unit,
+            researcher: d.researcher,
+            decision: d.decision.as_str().to_string(),
+            note: d.note,
+            decided_by: d.decided_by,
+            decided_at: d.decided_at,
+        }
+    }
+}
+
+/// A suggested researcher–department pairing waiting for a coordinator, with its evidence.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PairingSuggestionItem {
+    /// Municipal unit id.
+    pub unit: String,
+    /// Unit name.
+    pub unit_name: String,
+    /// Researcher id.
+    pub researcher: String,
+    /// Researcher name.
+    pub name: String,
+    /// Score; higher is better.
+    pub score: f32,
+    /// The department's open needs the researcher fits, best first.
+    pub needs: Vec<FittingNeedItem>,
+    /// Earlier projects the researcher did with the department.
+    pub shared_projects: Vec<SharedProjectItem>,
+    /// The decision so far, when the pairing was deferred.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deferred: Option<PairingDecisionItem>,
+}
+
+impl From<PairingSuggestion> for PairingSuggestionItem {
+    fn from(s: PairingSuggestion) -> Self {
+        PairingSuggestionItem {
+            unit: s.unit,
+            unit_name: s.unit_name,
+            researcher: s.researcher,
+            name: s.name,
+            score: s.score,
+            needs: s
+                .needs
+                .into_iter()
+                .map(|n| FittingNeedItem {
+                    id: n.id,
+                    title: n.title,
+                    fit: n.fit,
+                })
+                .collect(),
+            shared_projects: s
+                .shared_projects
+                .into_iter()
+                .map(|(id, title)| SharedProjectItem { id, title })
+                .collect(),
+            deferred: s.deferred.map(Into::into),
+        }
+    }
+}
+
+/// A coordinator's decision on a suggested pairing.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewPairingDecision {
+    /// Municipal unit id.
+    #[schema(example = "u-oppvekst")]
+    pub unit: String,
+    /// Researcher id.
+    #[schema(example = "r-kari")]
+    pub researcher: String,
+    /// `accept`, `reject` or `defer` (or `accepted`, `rejected`, `deferred`).
+    #[schema(example = "accept")]
+    pub decision: String,
+    /// Why, kept with the decision (at most 2000 characters).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// An open need ranked for the signed-in researcher.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RankedNeedItem {
+    /// Need id.
+    pub need: String,
+    /// Need title.
+    pub title: String,
+    /// How well it fits; comparable across needs for the same researcher.
+    pub score: f32,
+    /// Words the need shares with the researcher's profile and works.
+    pub matched_terms: Vec<String>,
+}
+
+impl From<RankedNeed> for RankedNeedItem {
+    fn from(r: RankedNeed) -> Self {
+        RankedNeedItem {
+            need: r.need,
+            title: r.title,
+            score: r.score,
+            matched_terms: r.matched_terms,
+        }
+    }
+}
+
+/// A department a coordinator paired the researcher with (no coordinator notes).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MatchedDepartmentItem {
+    /// Municipal unit id.
+    pub unit: String,
+    /// Unit name.
+    pub unit_name: String,
+    /// When the pairing was accepted (UTC).
+    pub since: String,
+    /// The department's open needs.
+    pub needs: Vec<NeedDto>,
+}
+
+impl From<MatchedDepartment> for MatchedDepartmentItem {
+    fn from(m: MatchedDepartment) -> Self {
+        MatchedDepartmentItem {
+            unit: m.unit,
+            unit_name: m.unit_name,
+            since: m.since,
+            needs: m.needs.into_iter().map(NeedDto::from).collect(),
+        }
+    }
+}
+
+/// "Needs for me": what the signed-in researcher sees on their own page.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NeedsForMe {
+    /// Open needs ranked from the researcher's own profile and works, best first.
+    pub needs: Vec<RankedNeedItem>,
+    /// Ids of the needs the researcher marked as interesting.
+    pub interested: Vec<String>,
+    /// Departments a coordinator paired the researcher with, newest first.
+    pub matched: Vec<MatchedDepartmentItem>,
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kobler_engine::{CreateNeedError, EngineError};
+use kobler_engine::{ActionError, CreateNeedError, EngineError};
 
 /// The reason given for every 401.
 pub(crate) const SIGN_IN_REQUIRED: &str = "sign-in required";
@@ -130,6 +130,17 @@ impl From<CreateNeedError> for ApiError {
     }
 }
 
+impl From<ActionError> for ApiError {
+    fn from(error: ActionError) -> Self {
+        match error {
+            ActionError::Forbidden(reason) => Self::forbidden(reason),
+            ActionError::NotFound(reason) => Self::not_found(reason),
+            ActionError::Invalid(reason) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, reason),
+            ActionError::Engine(engine) => engine.into(),
+        }
+    }
+}
+
 // axum's rejections carry a fitting 4xx status and a readable reason; keep both, in JSON.
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
@@ -235,6 +246,20 @@ mod tests {
         let engine = ApiError::from(CreateNeedError::Engine(EngineError::Io("disk".into())));
         assert_eq!(engine.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(engine.body().error, INTERNAL);
+    }
+
+    #[test]
+    fn action_errors_map_to_statuses_and_keep_their_reason() {
+        let forbidden = ApiError::from(ActionError::Forbidden("only researchers".into()));
+        assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
+        assert_eq!(forbidden.body().error, "only researchers");
+        let missing = ApiError::from(ActionError::NotFound("unknown unit \"u\"".into()));
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        let invalid = ApiError::from(ActionError::Invalid("note too long".into()));
+        assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let failed = ApiError::from(ActionError::Engine(EngineError::Io("disk".into())));
+        assert_eq!(failed.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(failed.body().error, INTERNAL);
     }
 
     #[tokio::test]

@@ -15,13 +15,16 @@ mod error;
 mod needs;
 mod openapi;
 mod overlaps;
+mod pairings;
 pub mod web;
 
 pub use auth::{MaybeSignedIn, SignedIn};
 pub use dto::{
-    ClusterMemberItem, CreatedNeed, ErrorBody, EvidenceItem, FieldErrorItem, NeedDto, NeedList,
-    NeedListItem, NeedMatches, NewNeed, OverlapClusterItem, OverlapDecisionItem, OverlapItem,
-    OverlapList, PairDecisionItem, SimilarItem, Suggestion,
+    ClusterMemberItem, CreatedNeed, ErrorBody, EvidenceItem, FieldErrorItem, FittingNeedItem,
+    InterestItem, InterestState, MatchedDepartmentItem, NeedDto, NeedList, NeedListItem,
+    NeedMatches, NeedStatusChange, NeedsForMe, NewNeed, NewPairingDecision, OverlapClusterItem,
+    OverlapDecisionItem, OverlapItem, OverlapList, PairDecisionItem, PairingDecisionItem,
+    PairingSuggestionItem, RankedNeedItem, SharedProjectItem, SimilarItem, Suggestion,
 };
 pub use error::ApiError;
 pub use openapi::ApiDoc;
@@ -31,7 +34,7 @@ use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, put};
 use kobler_engine::Engine;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -103,8 +106,24 @@ pub fn router_with(engine: Engine, options: WebOptions) -> Router {
             "/api/v1/needs",
             get(needs::list_needs).post(needs::create_need),
         )
-        .route("/api/v1/needs/{id}", get(needs::get_need))
+        .route(
+            "/api/v1/needs/{id}",
+            get(needs::get_need).patch(needs::update_need),
+        )
         .route("/api/v1/needs/{id}/matches", get(needs::need_matches))
+        .route("/api/v1/needs/{id}/status", put(needs::set_status))
+        .route(
+            "/api/v1/needs/{id}/interest",
+            get(needs::list_interest)
+                .put(needs::mark_interest)
+                .delete(needs::unmark_interest),
+        )
+        .route("/api/v1/me/needs", get(needs::needs_for_me))
+        .route("/api/v1/pairings", get(pairings::queue))
+        .route(
+            "/api/v1/pairings/decisions",
+            get(pairings::decisions).post(pairings::decide),
+        )
         .route("/api/v1/overlaps", get(overlaps::list_overlaps))
         .route("/api/v1/overlaps/clusters", get(overlaps::list_clusters))
         .route(

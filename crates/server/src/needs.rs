@@ -2,7 +2,10 @@
 
 use crate::AppState;
 use crate::auth::{MaybeSignedIn, SignedIn, may_see, works_on};
-use crate::dto::{CreatedNeed, ErrorBody, NeedDto, NeedList, NeedListItem, NeedMatches, NewNeed};
+use crate::dto::{
+    CreatedNeed, ErrorBody, InterestItem, InterestState, NeedDto, NeedList, NeedListItem,
+    NeedMatches, NeedStatusChange, NeedsForMe, NewNeed,
+};
 use crate::error::ApiError;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
@@ -252,5 +255,214 @@ pub(crate) async fn need_matches(
     Ok(Json(NeedMatches {
         need: need.id,
         suggestions: suggestions.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Change a need: only the fields sent change (`null` clears an optional one).
+#[utoipa::path(
+    patch,
+    path = "/api/v1/needs/{id}",
+    tag = "needs",
+    params(("id" = String, Path, description = "Need id")),
+    request_body(
+        content = Object,
+        description = "The fields to change, as in a `need` feed record; `id`, `unit` and `posted` stay",
+        content_type = "application/json"
+    ),
+    responses(
+        (status = 200, description = "The need as stored now and the needs and projects it overlaps now", body = CreatedNeed),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "No valid credentials", body = ErrorBody),
+        (status = 403, description = "Only staff of the need's unit, coordinators and admins change it", body = ErrorBody),
+        (status = 404, description = "No such need (or a draft the caller may not see)", body = ErrorBody),
+        (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
+        (status = 422, description = "Fields are wrong, or the unit was to change; one reason per field", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn update_need(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Result<Json<CreatedNeed>, ApiError> {
+    let Path(id) = id?;
+    let Json(body) = body?;
+    let (need, similar) = state.engine.update_need(&user, &id, &body).await?;
+    tracing::info!(need = %need.id, user = %user.name, "need changed");
+    Ok(Json(CreatedNeed {
+        need: NeedDto::from(need),
+        similar: similar.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Close or reopen a need.
+#[utoipa::path(
+    put,
+    path = "/api/v1/needs/{id}/status",
+    tag = "needs",
+    params(("id" = String, Path, description = "Need id")),
+    request_body(content = NeedStatusChange, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The need with its new status", body = NeedDto),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "No valid credentials", body = ErrorBody),
+        (status = 403, description = "Only staff of the need's unit, coordinators and admins close or reopen it", body = ErrorBody),
+        (status = 404, description = "No such need (or a draft the caller may not see)", body = ErrorBody),
+        (status = 422, description = "`status` is missing or not `open` or `closed`", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn set_status(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<NeedStatusChange>, JsonRejection>,
+) -> Result<Json<NeedDto>, ApiError> {
+    let Path(id) = id?;
+    let Json(body) = body?;
+    let status = match body.status.as_str() {
+        "open" => NeedStatus::Open,
+        "closed" => NeedStatus::Closed,
+        other => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("status must be \"open\" or \"closed\", not {other:?}"),
+            ));
+        }
+    };
+    let need = state.engine.set_need_status(&user, &id, status).await?;
+    tracing::info!(need = %need.id, status = status.as_str(), user = %user.name, "need status set");
+    Ok(Json(NeedDto::from(need)))
+}
+
+/// Who is interested in a need.
+#[utoipa::path(
+    get,
+    path = "/api/v1/needs/{id}/interest",
+    tag = "interest",
+    params(("id" = String, Path, description = "Need id")),
+    responses(
+        (status = 200, description = "The researchers who said they are interested, oldest first", body = [InterestItem]),
+        (status = 401, description = "No valid credentials", body = ErrorBody),
+        (status = 403, description = "Only staff of the need's unit, coordinators and admins see who is interested; researchers never see each other's interest", body = ErrorBody),
+        (status = 404, description = "No such need (or a draft the caller may not see)", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn list_interest(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Vec<InterestItem>>, ApiError> {
+    let Path(id) = id?;
+    let interest = state.engine.interest_in(&user, &id).await?;
+    Ok(Json(interest.into_iter().map(Into::into).collect()))
+}
+
+/// Say "I am interested" in an open need (the signed-in researcher; repeating it changes nothing).
+#[utoipa::path(
+    put,
+    path = "/api/v1/needs/{id}/interest",
+    tag = "interest",
+    params(("id" = String, Path, description = "Need id")),
+    responses(
+        (status = 200, description = "The researcher is marked as interested", body = InterestState),
+        (status = 401, description = "No valid credentials", body = ErrorBody),
+        (status = 403, description = "Only researchers say they are interested", body = ErrorBody),
+        (status = 404, description = "No such need (or a draft the caller may not see)", body = ErrorBody),
+        (status = 422, description = "The need is not open", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn mark_interest(
+    state: State<AppState>,
+    user: SignedIn,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<InterestState>, ApiError> {
+    interest(state, user, id, true).await
+}
+
+/// Take back "I am interested" (always allowed for the researcher, whatever the need's status).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/needs/{id}/interest",
+    tag = "interest",
+    params(("id" = String, Path, description = "Need id")),
+    responses(
+        (status = 200, description = "The researcher is no longer marked as interested", body = InterestState),
+        (status = 401, description = "No valid credentials", body = ErrorBody),
+        (status = 403, description = "Only researchers say they are interested", body = ErrorBody),
+        (status = 404, description = "No such need (or a draft the caller may not see)", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn unmark_interest(
+    state: State<AppState>,
+    user: SignedIn,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<InterestState>, ApiError> {
+    interest(state, user, id, false).await
+}
+
+async fn interest(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    id: Result<Path<String>, PathRejection>,
+    interested: bool,
+) -> Result<Json<InterestState>, ApiError> {
+    let Path(id) = id?;
+    state.engine.set_interest(&user, &id, interested).await?;
+    tracing::info!(need = %id, user = %user.name, interested, "interest set");
+    Ok(Json(InterestState {
+        need: id,
+        interested,
+    }))
+}
+
+/// Query parameters of `GET /api/v1/me/needs`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ForMeParams {
+    /// How many needs to rank (default 15, at most 100).
+    top: Option<usize>,
+}
+
+/// How many needs "needs for me" ranks when not asked.
+pub const DEFAULT_FOR_ME: usize = 15;
+
+/// "Needs for me": open needs ranked for the signed-in researcher, the needs they marked, and
+/// the departments a coordinator paired them with.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/needs",
+    tag = "interest",
+    params(ForMeParams),
+    responses(
+        (status = 200, description = "The researcher's own view", body = NeedsForMe),
+        (status = 400, description = "`top` is not a number", body = ErrorBody),
+        (status = 401, description = "No valid credentials", body = ErrorBody),
+        (status = 403, description = "Only researchers have needs for them", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn needs_for_me(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    params: Result<Query<ForMeParams>, QueryRejection>,
+) -> Result<Json<NeedsForMe>, ApiError> {
+    let Query(params) = params?;
+    let top = params.top.unwrap_or(DEFAULT_FOR_ME).min(MAX_TOP);
+    let needs = state.engine.needs_for_me(&user, top).await?;
+    Ok(Json(NeedsForMe {
+        needs: needs.into_iter().map(Into::into).collect(),
+        interested: state.engine.my_interest(&user).await?,
+        matched: state
+            .engine
+            .matched_departments(&user)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
     }))
 }

@@ -1,6 +1,6 @@
 //! The OpenAPI document of the `/api/v1` routes, served at `/api/openapi.json`.
 
-use crate::{needs, overlaps};
+use crate::{needs, overlaps, pairings};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -17,15 +17,26 @@ use utoipa::{Modify, OpenApi};
         needs::get_need,
         needs::create_need,
         needs::need_matches,
+        needs::update_need,
+        needs::set_status,
+        needs::list_interest,
+        needs::mark_interest,
+        needs::unmark_interest,
+        needs::needs_for_me,
         overlaps::list_overlaps,
         overlaps::list_clusters,
         overlaps::decide,
         overlaps::list_decisions,
+        pairings::queue,
+        pairings::decide,
+        pairings::decisions,
     ),
     modifiers(&BearerAuth),
     tags(
         (name = "needs", description = "Knowledge needs posted by municipal units"),
-        (name = "overlaps", description = "Needs and projects that cover the same ground, for coordinators to confirm or dismiss")
+        (name = "overlaps", description = "Needs and projects that cover the same ground, for coordinators to confirm or dismiss"),
+        (name = "interest", description = "Researchers saying they are interested in needs, and the needs ranked for them"),
+        (name = "pairings", description = "The coordinators' review of suggested researcher–department pairings, with an audit trail")
     )
 )]
 pub struct ApiDoc;
@@ -64,16 +75,28 @@ mod tests {
         assert_eq!(
             paths,
             [
+                "/api/v1/me/needs",
                 "/api/v1/needs",
                 "/api/v1/needs/{id}",
+                "/api/v1/needs/{id}/interest",
                 "/api/v1/needs/{id}/matches",
+                "/api/v1/needs/{id}/status",
                 "/api/v1/overlaps",
                 "/api/v1/overlaps/clusters",
                 "/api/v1/overlaps/decisions",
+                "/api/v1/pairings",
+                "/api/v1/pairings/decisions",
             ]
         );
         let needs = &doc.paths.paths["/api/v1/needs"];
         assert!(needs.get.is_some() && needs.post.is_some());
+        let need = &doc.paths.paths["/api/v1/needs/{id}"];
+        assert!(need.get.is_some() && need.patch.is_some());
+        assert!(doc.paths.paths["/api/v1/needs/{id}/status"].put.is_some());
+        let interest = &doc.paths.paths["/api/v1/needs/{id}/interest"];
+        assert!(interest.get.is_some() && interest.put.is_some() && interest.delete.is_some());
+        let decisions = &doc.paths.paths["/api/v1/pairings/decisions"];
+        assert!(decisions.get.is_some() && decisions.post.is_some());
     }
 
     #[test]
@@ -89,6 +112,13 @@ mod tests {
             "OverlapList",
             "OverlapClusterItem",
             "OverlapDecisionItem",
+            "InterestItem",
+            "InterestState",
+            "NeedStatusChange",
+            "PairingSuggestionItem",
+            "PairingDecisionItem",
+            "NewPairingDecision",
+            "NeedsForMe",
         ] {
             assert!(components.schemas.contains_key(schema), "{schema} missing");
         }

@@ -740,6 +740,9 @@ impl ForMePage {
     }
 }
 
+/// How many needs "needs for me" ranks on the page.
+const FOR_ME_TOP: usize = 15;
+
 /// `GET /for-meg`: open needs ranked from the researcher's own profile, and the departments a
 /// coordinator paired them with.
 pub(crate) async fn for_me(
@@ -747,22 +750,8 @@ pub(crate) async fn for_me(
     viewer: Viewer,
 ) -> Result<Response, WebError> {
     let session = viewer.require("/for-meg")?;
-    let researcher = match (role(&session.user), &session.user.researcher) {
-        (Some(Role::Researcher), Some(r)) => r.clone(),
-        _ => {
-            return Err(WebError::Forbidden(
-                "only researchers have needs for them".into(),
-            ));
-        }
-    };
-    let ranked = state
-        .engine
-        .match_researchers(&[researcher], 15)
-        .await?
-        .into_iter()
-        .next()
-        .map(|r| r.needs)
-        .unwrap_or_default();
+    // The engine refuses everyone but researchers.
+    let ranked = state.engine.needs_for_me(&session.user, FOR_ME_TOP).await?;
     let page = ForMePage {
         page: Page::new("Behov for meg", "forme", Some(session)),
         ranked,
