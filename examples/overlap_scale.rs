@@ -16,7 +16,7 @@ use kobler_core::{Need, NeedStatus};
 use kobler_engine::{Engine, ImportOptions, NoProgress, OVERLAP_THRESHOLD};
 use std::io::{BufWriter, Write};
 use std::time::Instant;
-use support::{Lcg, sample, words};
+use support::{Lcg, sample, topics};
 
 const DEMO_NEEDS: &str = include_str!("../fixtures/demo/needs.jsonl");
 const DEMO_UNITS: &str = include_str!("../fixtures/demo/units.jsonl");
@@ -31,18 +31,7 @@ struct Corpus {
 
 impl Corpus {
     fn from_demo() -> Corpus {
-        let topics: Vec<Vec<String>> = DEMO_NEEDS
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .map(|v| {
-                words(&format!(
-                    "{} {}",
-                    v["title"].as_str().unwrap_or(""),
-                    v["description"].as_str().unwrap_or("")
-                ))
-            })
-            .filter(|w| !w.is_empty())
-            .collect();
+        let topics: Vec<Vec<String>> = topics(DEMO_NEEDS, "description");
         let vocabulary = topics.iter().flatten().cloned().collect();
         let units = DEMO_UNITS
             .lines()

@@ -12,7 +12,7 @@
 mod support;
 
 use std::io::{BufWriter, Write};
-use support::{Lcg, sample, words};
+use support::{Lcg, sample, topics};
 
 const DEMO_WORKS: &str = include_str!("../fixtures/demo/works.jsonl");
 const DEMO_UNITS: &str = include_str!("../fixtures/demo/units.jsonl");
@@ -27,18 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let works: usize = works.parse()?;
     let out = std::path::Path::new(out);
     std::fs::create_dir_all(out)?;
-    let topics: Vec<Vec<String>> = DEMO_WORKS
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .map(|v| {
-            words(&format!(
-                "{} {}",
-                v["title"].as_str().unwrap_or(""),
-                v["abstract"].as_str().unwrap_or("")
-            ))
-        })
-        .filter(|w| !w.is_empty())
-        .collect();
+    let topics: Vec<Vec<String>> = topics(DEMO_WORKS, "abstract");
     let vocabulary: Vec<String> = topics.iter().flatten().cloned().collect();
     let academic_units: Vec<String> = DEMO_UNITS
         .lines()

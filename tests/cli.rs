@@ -1,37 +1,14 @@
 //! End-to-end behaviour of the `kobler` command line (CONTRACT §3), with a real store and index
 //! in a temporary directory, on the project's demo fixtures.
 
+mod support;
+
+use support::cli::{json_lines, kobler, ok};
+
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-fn kobler(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kobler"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env_remove("KOBLER_DATA")
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("kobler runs")
-}
-
-fn ok(data: &Path, args: &[&str]) -> String {
-    let out = kobler(data, args);
-    assert!(
-        out.status.success(),
-        "kobler {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
-
-fn json_lines(text: &str) -> Vec<Value> {
-    text.lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
-        .collect()
-}
+use std::process::{Command, Stdio};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")

@@ -3,31 +3,14 @@
 //! conflicts reported, bad records named by file and position, and `kobler pull` against a
 //! local HTTP server that pages, fails and is resumed.
 
+mod support;
+
+use support::cli::{kobler, ok};
+
 use kobler_core::{Kind, Record, Researcher};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn kobler(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kobler"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env_remove("KOBLER_DATA")
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("kobler runs")
-}
-
-fn ok(data: &Path, args: &[&str]) -> String {
-    let out = kobler(data, args);
-    assert!(
-        out.status.success(),
-        "kobler {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
+use std::process::Output;
 
 fn feeds() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/feeds")

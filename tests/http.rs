@@ -1,25 +1,13 @@
 //! End-to-end tests of the HTTP API (CONTRACT §4): a real engine in a temporary directory, the
 //! router bound on a loopback port, and a real HTTP client.
 
+mod support;
+
+use support::FEED;
+
 use kobler_engine::{Engine, ImportOptions, NoProgress, Role};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-/// A tiny Trondheim: one kommune, two municipal units, one institute, two researchers, their
-/// works and project, and two open needs.
-const FEED: &str = r#"{"type": "municipality", "id": "5001", "name": "Trondheim"}
-{"type": "unit", "id": "u-oppvekst", "name": "Oppvekst og utdanning", "kind": "municipal", "municipality": "5001"}
-{"type": "unit", "id": "u-miljo", "name": "Miljøenheten", "kind": "municipal", "municipality": "5001"}
-{"type": "unit", "id": "u-ntnu-ipl", "name": "Institutt for pedagogikk og livslang læring", "kind": "academic", "institution": "NTNU"}
-{"type": "researcher", "id": "r-kari", "name": "Kari Nordmann", "units": ["u-ntnu-ipl"], "keywords": ["språkutvikling", "barnehage", "flerspråklige barn"], "bio": "Professor i barnehagepedagogikk. Forsker på språkutvikling og språkmiljø i barnehagen, særlig hos flerspråklige barn."}
-{"type": "researcher", "id": "r-ola", "name": "Ola Hansen", "units": ["u-ntnu-ipl"], "keywords": ["luftkvalitet", "klimatilpasning"], "bio": "Forsker på luftkvalitet, overvann og klimatilpasning i byer."}
-{"type": "work", "id": "w-1", "title": "Språkutvikling hos barn i barnehagen: en studie av språkmiljøet", "abstract": "Vi har observert samtaler mellom ansatte og barn i tolv barnehager og ser hvordan et rikt språkmiljø styrker barnas ordforråd og språkutvikling. Barnehagene som satt av tid til samtaler og høytlesning hadde best resultater.", "year": 2022, "authors": ["r-kari"], "keywords": ["språkutvikling", "barnehage", "språkmiljø"]}
-{"type": "work", "id": "w-2", "title": "Flerspråklige barn og ordforråd i barnehagen", "abstract": "Artikkelen undersøker hvordan flerspråklige barn utvikler ordforråd på norsk i barnehagen, og hvilke tiltak ansatte kan bruke for å styrke språkutviklingen.", "year": 2020, "authors": ["r-kari"], "keywords": ["flerspråklighet", "ordforråd", "barnehage"]}
-{"type": "work", "id": "w-3", "title": "Overvann og klimatilpasning i norske byer", "abstract": "Vi beskriver hvordan kommuner håndterer overvann ved kraftig nedbør, og hvilke løsninger for klimatilpasning som virker.", "year": 2021, "authors": ["r-ola"], "keywords": ["overvann", "klimatilpasning"]}
-{"type": "project", "id": "p-1", "title": "Språkløftet i Trondheims barnehager", "summary": "Prosjektet prøver ut tiltak for bedre språkmiljø og språkutvikling i kommunale barnehager, med kartlegging av ordforråd og kurs for ansatte.", "status": "active", "participants": ["r-kari"], "units": ["u-oppvekst", "u-ntnu-ipl"]}
-{"type": "need", "id": "n-sprak", "title": "Språkutvikling i barnehage", "description": "Kommunen ønsker kunnskap om hvordan barnehagene kan styrke språkutviklingen hos barn, særlig flerspråklige barn, gjennom et bedre språkmiljø og mer samtale i hverdagen. Vi trenger hjelp til å velge og prøve ut tiltak.", "unit": "u-oppvekst", "focus_areas": ["oppvekst-og-utdanning"], "kinds": ["masteroppgave"], "posted": "2026-01-10", "status": "open"}
-{"type": "need", "id": "n-overvann", "title": "Overvann i sentrum", "description": "Miljøenheten vil vite hvordan overvann ved kraftig nedbør kan håndteres bedre i sentrum, og hvilke tiltak for klimatilpasning som gir mest effekt.", "unit": "u-miljo", "focus_areas": ["klima-og-miljo"], "kinds": ["forskningsprosjekt"], "posted": "2026-02-01", "status": "open"}
-"#;
 
 /// A running server over a fresh engine. The directory lives as long as the test.
 struct App {

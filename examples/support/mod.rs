@@ -41,3 +41,20 @@ pub fn sample(rng: &mut Lcg, topic: &[String], vocabulary: &[String], n: usize) 
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// The words of each record of a JSON Lines text, from its `title` and its `body_field`
+/// (`abstract`, `description`): one topic per record, records without words left out.
+pub fn topics(jsonl: &str, body_field: &str) -> Vec<Vec<String>> {
+    jsonl
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|v| {
+            words(&format!(
+                "{} {}",
+                v["title"].as_str().unwrap_or(""),
+                v[body_field].as_str().unwrap_or("")
+            ))
+        })
+        .filter(|w| !w.is_empty())
+        .collect()
+}

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod cli;
+
 use kobler_engine::{Engine, ImportOptions, NoProgress, Role};
 use reqwest::StatusCode;
 use std::net::SocketAddr;

@@ -124,6 +124,38 @@ struct Item {
     signature: Option<Signature>,
 }
 
+impl Item {
+    /// A need or a project as an item (not yet analysed); `None` for other records.
+    fn from_record(record: Record) -> Option<Item> {
+        let (kind, text, status, id, query) = match record {
+            Record::Need(need) => (
+                DocKind::Need,
+                need.text(),
+                Some(need.status.as_str().to_string()),
+                need.id,
+                true,
+            ),
+            Record::Project(project) => (
+                DocKind::Project,
+                project.text(),
+                project.status.map(|s| s.as_str().to_string()),
+                project.id,
+                false,
+            ),
+            _ => return None,
+        };
+        Some(Item {
+            kind,
+            id,
+            text,
+            status,
+            query,
+            analysed: None,
+            signature: None,
+        })
+    }
+}
+
 /// Both signals of one pair, before the threshold.
 #[derive(Default, Clone, Copy)]
 struct Scores {
@@ -321,28 +353,10 @@ impl Engine {
         let mut items = Vec::new();
         for kind in [Kind::Need, Kind::Project] {
             for record in self.store.list(kind).await? {
-                let item = match record {
-                    Record::Need(need) if considered(&need) => Item {
-                        kind: DocKind::Need,
-                        text: need.text(),
-                        status: Some(need.status.as_str().to_string()),
-                        id: need.id,
-                        query: true,
-                        analysed: None,
-                        signature: None,
-                    },
-                    Record::Project(project) => Item {
-                        kind: DocKind::Project,
-                        text: project.text(),
-                        status: project.status.map(|s| s.as_str().to_string()),
-                        id: project.id,
-                        query: false,
-                        analysed: None,
-                        signature: None,
-                    },
-                    _ => continue,
-                };
-                items.push(item);
+                if matches!(&record, Record::Need(need) if !considered(need)) {
+                    continue;
+                }
+                items.extend(Item::from_record(record));
             }
         }
         for item in &mut items {
@@ -441,28 +455,9 @@ impl Engine {
     /// A need (looked up first) or a project by id, as one side of a pair.
     async fn overlap_side(&self, id: &str) -> Result<Item> {
         for kind in [Kind::Need, Kind::Project] {
-            let item = match self.store.get(kind, id).await? {
-                Some(Record::Need(need)) => Item {
-                    kind: DocKind::Need,
-                    text: need.text(),
-                    status: Some(need.status.as_str().to_string()),
-                    id: need.id,
-                    query: true,
-                    analysed: None,
-                    signature: None,
-                },
-                Some(Record::Project(project)) => Item {
-                    kind: DocKind::Project,
-                    text: project.text(),
-                    status: project.status.map(|s| s.as_str().to_string()),
-                    id: project.id,
-                    query: false,
-                    analysed: None,
-                    signature: None,
-                },
-                _ => continue,
-            };
-            return Ok(item);
+            if let Some(item) = self.store.get(kind, id).await?.and_then(Item::from_record) {
+                return Ok(item);
+            }
         }
         Err(EngineError::NotFound(format!(
             "no need or project with id {id:?}"
