@@ -14,4 +14,6 @@ pub use record::{
     Kind, Municipality, Need, NeedStatus, Project, ProjectStatus, Record, Researcher, Unit,
     UnitKind, Work,
 };
-pub use validate::{FieldError, RecordError, is_iso_date, parse_record, parse_record_of_kind};
+pub use validate::{
+    FieldError, RecordError, is_iso_date, json_type, parse_record, parse_record_of_kind,
+};

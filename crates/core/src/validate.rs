@@ -288,7 +288,8 @@ pub fn is_iso_date(s: &str) -> bool {
     (1..=days).contains(&d)
 }
 
-fn json_type(value: &Value) -> &'static str {
+/// The JSON type of a value, as error messages name it ("a string", "a list", …).
+pub fn json_type(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -186,6 +186,8 @@ impl Engine {
             .collect();
         let names = self.researcher_names(&candidates).await?;
         let mut out = Vec::with_capacity(top);
+        // The need is analysed once for all the evidence it is compared with.
+        let need_analysed = self.index.analyse_text(&text);
         for mut suggestion in ranked
             .into_iter()
             .filter(|s| names.contains_key(&s.researcher))
@@ -194,7 +196,10 @@ impl Engine {
             for item in &mut suggestion.evidence {
                 if let Some(hit) = by_key.get(&(item.kind, item.id.as_str())) {
                     let doc_text = hit.text();
-                    item.matched_terms = self.index.shared_words(&doc_text, &text);
+                    item.matched_terms = self.index.shared_words_between(
+                        (&self.index.analyse_text(&doc_text), &doc_text),
+                        (&need_analysed, &text),
+                    );
                     item.bridged_terms = self.index.bridged_terms(&text, &doc_text);
                 }
             }

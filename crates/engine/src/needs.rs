@@ -93,6 +93,12 @@ impl Engine {
         {
             return Err(CreateNeedError::Conflict(need.id));
         }
+        self.save_need(need).await
+    }
+
+    /// Stores a checked need, brings the index up to it (so it is searchable at once) and finds
+    /// what it overlaps, for the author to see.
+    async fn save_need(&self, need: Need) -> Result<(Need, Vec<Similar>), CreateNeedError> {
         self.store
             .upsert_batch(&[Record::Need(need.clone())])
             .await
@@ -101,6 +107,7 @@ impl Engine {
         let similar = self.similar_to(&need, OVERLAP_THRESHOLD)?;
         Ok((need, similar))
     }
+
     /// Checks a need's JSON against the record format, the taxonomy and the store (the unit
     /// must be a municipal unit), naming every broken field at once.
     async fn validate_need(&self, value: &Value) -> Result<Need, CreateNeedError> {
@@ -228,13 +235,7 @@ impl Engine {
             }
         }
         let need = self.validate_need(&Value::Object(object)).await?;
-        self.store
-            .upsert_batch(&[Record::Need(need.clone())])
-            .await
-            .map_err(EngineError::from)?;
-        self.catch_up().await?;
-        let similar = self.similar_to(&need, OVERLAP_THRESHOLD)?;
-        Ok((need, similar))
+        self.save_need(need).await
     }
 
     /// Closes or reopens a need (or sets another status), for those who work on it.

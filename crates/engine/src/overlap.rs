@@ -119,41 +119,10 @@ struct Item {
     status: Option<String>,
     /// Only open and matched needs are queried and flagged; every project is a candidate.
     query: bool,
-    /// The text analysed once, for its signature and for shared words with any other item.
-    analysed: Option<AnalysedText>,
+    /// The text analysed once, for its signature, its vocabulary and shared words with any
+    /// other item.
+    analysed: AnalysedText,
     signature: Option<Signature>,
-}
-
-impl Item {
-    /// A need or a project as an item (not yet analysed); `None` for other records.
-    fn from_record(record: Record) -> Option<Item> {
-        let (kind, text, status, id, query) = match record {
-            Record::Need(need) => (
-                DocKind::Need,
-                need.text(),
-                Some(need.status.as_str().to_string()),
-                need.id,
-                true,
-            ),
-            Record::Project(project) => (
-                DocKind::Project,
-                project.text(),
-                project.status.map(|s| s.as_str().to_string()),
-                project.id,
-                false,
-            ),
-            _ => return None,
-        };
-        Some(Item {
-            kind,
-            id,
-            text,
-            status,
-            query,
-            analysed: None,
-            signature: None,
-        })
-    }
 }
 
 /// Both signals of one pair, before the threshold.
@@ -185,19 +154,23 @@ impl Engine {
     /// author of a new need is shown. One top-k query, so it stays fast at any corpus size.
     pub fn similar_to(&self, need: &Need, threshold: f32) -> Result<Vec<Similar>> {
         let text = need.text();
-        let signature = self.signature(&text);
+        let analysed = self.index.analyse_text(&text);
+        let signature = signature_of(&analysed);
         let mut out = Vec::new();
         for (hit, topic) in self.topical_neighbours(&need.id, &text)? {
             let hit_text = hit.text();
+            let hit_analysed = self.index.analyse_text(&hit_text);
             let scores = Scores {
                 topic,
-                text: text_similarity(signature.as_ref(), self.signature(&hit_text).as_ref()),
+                text: text_similarity(signature.as_ref(), signature_of(&hit_analysed).as_ref()),
             };
             if scores.combined() < threshold {
                 continue;
             }
             out.push(Similar {
-                shared_terms: self.index.shared_words(&text, &hit_text),
+                shared_terms: self
+                    .index
+                    .shared_words_between((&analysed, &text), (&hit_analysed, &hit_text)),
                 signals: scores.signals(threshold),
                 score: scores.combined(),
                 id: hit.id,
@@ -234,9 +207,36 @@ impl Engine {
             .collect())
     }
 
-    /// The MinHash signature of a text's analysed words.
-    fn signature(&self, text: &str) -> Option<Signature> {
-        Signature::of_words(&self.index.analysed_words(text))
+    /// A need or a project as an overlap item, its text analysed and signed; `None` for other
+    /// records.
+    fn overlap_item(&self, record: Record) -> Option<Item> {
+        let (kind, text, status, id, query) = match record {
+            Record::Need(need) => (
+                DocKind::Need,
+                need.text(),
+                Some(need.status.as_str().to_string()),
+                need.id,
+                true,
+            ),
+            Record::Project(project) => (
+                DocKind::Project,
+                project.text(),
+                project.status.map(|s| s.as_str().to_string()),
+                project.id,
+                false,
+            ),
+            _ => return None,
+        };
+        let analysed = self.index.analyse_text(&text);
+        Some(Item {
+            kind,
+            id,
+            status,
+            query,
+            signature: signature_of(&analysed),
+            analysed,
+            text,
+        })
     }
 
     /// Every pair over open and matched needs and all projects scoring at least `threshold`
@@ -301,8 +301,8 @@ impl Engine {
                 let (a, b) = (&items[i], &items[j]);
                 let decision = match decisions.get(&decision_key(a, b)) {
                     Some(d) => {
-                        let changed_since = self.changed_materially(&d.a_words, &a.text)
-                            || self.changed_materially(&d.b_words, &b.text);
+                        let changed_since = changed_materially(&d.a_words, &a.analysed)
+                            || changed_materially(&d.b_words, &b.analysed);
                         if d.decision == Decision::Dismissed && !changed_since {
                             return Ok(None);
                         }
@@ -316,12 +316,9 @@ impl Engine {
                     }
                     None => None,
                 };
-                let shared_terms = match (&a.analysed, &b.analysed) {
-                    (Some(x), Some(y)) => {
-                        self.index.shared_words_between((x, &a.text), (y, &b.text))
-                    }
-                    _ => self.index.shared_words(&a.text, &b.text),
-                };
+                let shared_terms = self
+                    .index
+                    .shared_words_between((&a.analysed, &a.text), (&b.analysed, &b.text));
                 Ok(Some(OverlapPair {
                     a: a.id.clone(),
                     b: b.id.clone(),
@@ -356,13 +353,8 @@ impl Engine {
                 if matches!(&record, Record::Need(need) if !considered(need)) {
                     continue;
                 }
-                items.extend(Item::from_record(record));
+                items.extend(self.overlap_item(record));
             }
-        }
-        for item in &mut items {
-            let analysed = self.index.analyse_text(&item.text);
-            item.signature = Signature::of_words(&analysed.words().collect::<Vec<_>>());
-            item.analysed = Some(analysed);
         }
         Ok(items)
     }
@@ -378,20 +370,6 @@ impl Engine {
             .into_iter()
             .map(|d| ((d.a_kind, d.a.clone(), d.b_kind, d.b.clone()), d))
             .collect())
-    }
-
-    /// Whether `text` kept less than [`MATERIAL_CHANGE`] of the vocabulary `then` had.
-    fn changed_materially(&self, then: &str, text: &str) -> bool {
-        let then: Vec<&str> = then.split_whitespace().collect();
-        let now = self.vocabulary(text);
-        let now: Vec<&str> = now.split_whitespace().collect();
-        vocabulary_overlap(&then, &now) < MATERIAL_CHANGE
-    }
-
-    /// A text's distinct analysed words, sorted and space-separated (what a decision keeps).
-    fn vocabulary(&self, text: &str) -> String {
-        let words: BTreeSet<String> = self.index.analysed_words(text).into_iter().collect();
-        words.into_iter().collect::<Vec<_>>().join(" ")
     }
 
     /// Records a coordinator's decision on the pair of `first` and `second` (need or project
@@ -436,8 +414,8 @@ impl Engine {
             note: note.filter(|n| !n.trim().is_empty()),
             decided_by: by.name.clone(),
             decided_at: String::new(),
-            a_words: self.vocabulary(&a.text),
-            b_words: self.vocabulary(&b.text),
+            a_words: vocabulary(&a.analysed),
+            b_words: vocabulary(&b.analysed),
         };
         stored.seq = self.store.add_overlap_decision(&stored).await?;
         let history = self.store.overlap_decisions().await?;
@@ -455,7 +433,12 @@ impl Engine {
     /// A need (looked up first) or a project by id, as one side of a pair.
     async fn overlap_side(&self, id: &str) -> Result<Item> {
         for kind in [Kind::Need, Kind::Project] {
-            if let Some(item) = self.store.get(kind, id).await?.and_then(Item::from_record) {
+            if let Some(item) = self
+                .store
+                .get(kind, id)
+                .await?
+                .and_then(|r| self.overlap_item(r))
+            {
                 return Ok(item);
             }
         }
@@ -529,6 +512,25 @@ fn kind_of(kind: DocKind) -> Kind {
         DocKind::Work => Kind::Work,
         DocKind::Profile => Kind::Researcher,
     }
+}
+
+/// The MinHash signature of an analysed text's words.
+fn signature_of(analysed: &AnalysedText) -> Option<Signature> {
+    Signature::of_words(&analysed.words().collect::<Vec<_>>())
+}
+
+/// Whether a text kept less than [`MATERIAL_CHANGE`] of the vocabulary `then` had.
+fn changed_materially(then: &str, now: &AnalysedText) -> bool {
+    let then: Vec<&str> = then.split_whitespace().collect();
+    let now = vocabulary(now);
+    let now: Vec<&str> = now.split_whitespace().collect();
+    vocabulary_overlap(&then, &now) < MATERIAL_CHANGE
+}
+
+/// A text's distinct analysed words, sorted and space-separated (what a decision keeps).
+fn vocabulary(analysed: &AnalysedText) -> String {
+    let words: BTreeSet<&str> = analysed.words().collect();
+    words.into_iter().collect::<Vec<_>>().join(" ")
 }
 
 fn text_similarity(a: Option<&Signature>, b: Option<&Signature>) -> f32 {

@@ -7,17 +7,8 @@ use serde_json::{Map, Value};
 /// record: no real abstract is that long, and an index of such fields would be useless.
 pub const MAX_TEXT_BYTES: usize = 1024 * 1024;
 
-/// The JSON type of a value, for error messages.
-pub(crate) fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
-}
+/// The JSON type of a value, worded as record validation words it.
+pub(crate) use kobler_core::json_type;
 
 /// The object a record must be.
 pub(crate) fn object<'a>(value: &'a Value, what: &str) -> Result<&'a Map<String, Value>, String> {

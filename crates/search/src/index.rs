@@ -907,15 +907,6 @@ impl SearchIndex {
         AnalysedText { group, tokens }
     }
 
-    /// The analysed words of `text` in order (see [`SearchIndex::analyse_text`]). Two texts that
-    /// say the same in slightly different forms give the same words.
-    pub fn analysed_words(&self, text: &str) -> Vec<String> {
-        self.analyse_text(text)
-            .words()
-            .map(str::to_string)
-            .collect()
-    }
-
     /// `(analysed term, lower-cased word as written)` of `text` by one group's analyser.
     fn surface_tokens(&self, group: &str, text: &str) -> Vec<(String, String)> {
         let Some(analyzer) = self.analyzers.get(group) else {
