@@ -6,7 +6,9 @@ mod demo;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use kobler_engine::eval::{EvalReport, Method, evaluate};
-use kobler_engine::{Engine, ImportObserver, ImportOptions, Role};
+use kobler_engine::{
+    EmbedObserver, Engine, EngineOptions, ImportObserver, ImportOptions, Role, Scoring,
+};
 use serde_json::json;
 use std::io::{Read, Write};
 use std::net::SocketAddr;
@@ -19,6 +21,10 @@ struct Cli {
     /// Where the store and index live (created if missing).
     #[arg(long, global = true, env = "KOBLER_DATA", default_value = "data")]
     data: PathBuf,
+    /// Where the sentence-embedding models are installed (by `scripts/install-models DIR`);
+    /// default `~/.cache/kobler-models`. Without models Kobler matches lexically and says so.
+    #[arg(long, global = true, env = "KOBLER_MODEL_DIR")]
+    model_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -37,6 +43,16 @@ enum Command {
         /// Records per transaction.
         #[arg(long, default_value_t = 1000)]
         batch_size: usize,
+        /// Print the summary as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Do not embed the imported records now (`kobler embed` or a running server will).
+        #[arg(long)]
+        no_embed: bool,
+    },
+    /// Embed every record whose sentence vector is missing or stale, with every installed
+    /// model (resumable; the server also does this in the background).
+    Embed {
         /// Print the summary as JSON on stdout.
         #[arg(long)]
         json: bool,
@@ -125,6 +141,13 @@ enum Command {
         /// thesaurus, compounds, spelling, projects, profiles, recency).
         #[arg(long, value_delimiter = ',')]
         without: Vec<String>,
+        /// Which evidence to score with when models are installed.
+        #[arg(long, value_enum, default_value = "blend")]
+        scoring: ScoringArg,
+        /// Keep the evaluation's store and index (and vectors) in this directory instead of a
+        /// temporary one, so that a re-run embeds nothing it embedded before.
+        #[arg(long)]
+        store: Option<PathBuf>,
         /// Print the full report as JSON.
         #[arg(long)]
         json: bool,
@@ -351,8 +374,30 @@ async fn run_overlap_decision(engine: &Engine, command: OverlapCommand) -> Resul
     Ok(())
 }
 
-async fn open(data: &Path) -> Result<Engine> {
-    Engine::open(data)
+/// The engine's options from the command line: everything on, models from `--model-dir`.
+fn engine_options(cli: &Cli) -> EngineOptions {
+    EngineOptions {
+        model_dir: model_dir(cli),
+        ..EngineOptions::default()
+    }
+}
+
+/// `--model-dir`, `$KOBLER_MODEL_DIR`, else where `scripts/install-models` is told to put them.
+fn model_dir(cli: &Cli) -> Option<PathBuf> {
+    cli.model_dir.clone().or_else(|| {
+        std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache/kobler-models"))
+    })
+}
+
+async fn open(data: &Path, options: &EngineOptions) -> Result<Engine> {
+    Engine::open_with(data, options.clone())
+        .await
+        .with_context(|| format!("cannot open the data directory {}", data.display()))
+}
+
+/// Opens the data directory without catching the index up, with the models (for imports).
+async fn open_for_import(data: &Path, options: &EngineOptions) -> Result<Engine> {
+    Engine::open_without_catch_up_with(data, options.clone())
         .await
         .with_context(|| format!("cannot open the data directory {}", data.display()))
 }
@@ -374,15 +419,31 @@ fn emit(line: impl std::fmt::Display) -> Result<()> {
 }
 
 async fn run(cli: Cli) -> Result<()> {
+    let options = engine_options(&cli);
     match cli.command {
         Command::Import {
             paths,
             format,
             batch_size,
             json,
+            no_embed,
         } => {
-            let engine = open_store(&cli.data).await?;
-            import(&engine, &paths, format, batch_size, json).await
+            let engine = open_for_import(&cli.data, &options).await?;
+            import(&engine, &paths, format, batch_size, json).await?;
+            if !no_embed {
+                embed(&engine, options.model_dir.as_deref(), false).await?;
+            }
+            Ok(())
+        }
+        Command::Embed { json } => {
+            let engine = open_for_import(&cli.data, &options).await?;
+            if engine.semantic_models().is_empty() {
+                bail!(
+                    "no sentence-embedding models in {} (install them with `scripts/install-models DIR` and pass --model-dir DIR)",
+                    options.model_dir.clone().unwrap_or_default().display()
+                );
+            }
+            embed(&engine, options.model_dir.as_deref(), json).await
         }
         Command::Pull(args) => {
             let engine = open_store(&cli.data).await?;
@@ -398,7 +459,7 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Search { query, out } => {
-            let engine = open(&cli.data).await?;
+            let engine = open(&cli.data, &options).await?;
             let (total, hits) = engine.search_needs(&query, 0, out.top)?;
             for (rank, hit) in hits.iter().enumerate() {
                 if out.json {
@@ -423,14 +484,14 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Match { what } => {
-            let engine = open(&cli.data).await?;
+            let engine = open(&cli.data, &options).await?;
             run_match(&engine, what).await
         }
         Command::Overlaps {
             decide: Some(command),
             ..
         } => {
-            let engine = open(&cli.data).await?;
+            let engine = open(&cli.data, &options).await?;
             run_overlap_decision(&engine, command).await
         }
         Command::Overlaps {
@@ -442,7 +503,7 @@ async fn run(cli: Cli) -> Result<()> {
             if !(0.0..=1.0).contains(&threshold) {
                 bail!("--threshold must be between 0 and 1");
             }
-            let engine = open(&cli.data).await?;
+            let engine = open(&cli.data, &options).await?;
             let pairs = engine.overlaps(threshold).await?;
             if clusters {
                 for (n, cluster) in kobler_engine::cluster_overlaps(&pairs).iter().enumerate() {
@@ -503,7 +564,7 @@ async fn run(cli: Cli) -> Result<()> {
             if !(0.0..=1.0).contains(&min_dice) {
                 bail!("--min-dice must be between 0 and 1");
             }
-            let engine = open(&cli.data).await?;
+            let engine = open(&cli.data, &options).await?;
             let params = kobler_engine::LearnParams {
                 min_together: min_together.max(1),
                 min_dice,
@@ -544,7 +605,7 @@ async fn run(cli: Cli) -> Result<()> {
             demo,
             secure_cookies,
         } => {
-            let engine = open(&cli.data).await?;
+            let engine = open(&cli.data, &options).await?;
             if demo {
                 demo::load(&engine, addr).await?;
             }
@@ -554,6 +615,7 @@ async fn run(cli: Cli) -> Result<()> {
                 SecureCookies::No => false,
             };
             let options = kobler_server::WebOptions { secure_cookies };
+            spawn_background_embedding(engine.clone());
             kobler_server::serve(engine, addr, options).await?;
             Ok(())
         }
@@ -595,6 +657,8 @@ async fn run(cli: Cli) -> Result<()> {
             dir,
             baseline,
             without,
+            scoring,
+            store,
             json,
         } => {
             let method = if baseline {
@@ -602,8 +666,13 @@ async fn run(cli: Cli) -> Result<()> {
             } else {
                 Method::Kobler
             };
-            let options = kobler_engine::eval::options_without(&without)?;
-            let report = evaluate(&dir, method, options)
+            let options = EngineOptions {
+                model_dir: options.model_dir.clone(),
+                scoring: scoring.into(),
+                ..kobler_engine::eval::options_without(&without)?
+            };
+            let mut progress = EmbedProgress::new();
+            let report = evaluate(&dir, method, options, store.as_deref(), &mut progress)
                 .await
                 .with_context(|| format!("cannot evaluate {}", dir.display()))?;
             if json {
@@ -720,6 +789,122 @@ impl ImportObserver for Progress {
     fn advanced(&mut self, bytes: u64) {
         self.bar.inc(bytes);
     }
+}
+
+/// A progress bar per model on stderr.
+struct EmbedProgress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl EmbedProgress {
+    fn new() -> Self {
+        EmbedProgress { bar: None }
+    }
+}
+
+impl EmbedObserver for EmbedProgress {
+    fn start(&mut self, model: &str, total: u64) {
+        if total == 0 {
+            return;
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(total),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "embedding with {msg} {wide_bar} {pos}/{len} {per_sec} {eta}",
+        ) {
+            bar.set_style(style);
+        }
+        bar.set_message(model.to_string());
+        self.bar = Some(bar);
+    }
+
+    fn advance(&mut self, n: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(n);
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Embeds what is missing or stale and reports it; without models, says once that matching
+/// is lexical only.
+async fn embed(engine: &Engine, model_dir: Option<&Path>, json: bool) -> Result<()> {
+    if engine.semantic_models().is_empty() {
+        let dir = model_dir.unwrap_or(Path::new("DIR")).display();
+        eprintln!(
+            "kobler: no sentence-embedding models in {dir}: matching is lexical only (install them with `scripts/install-models {dir}`)"
+        );
+        return Ok(());
+    }
+    let report = engine.embed_pending(&mut EmbedProgress::new()).await?;
+    if json {
+        return emit(serde_json::to_value(&report)?);
+    }
+    for model in engine.semantic_models() {
+        eprintln!(
+            "kobler: {model}: embedded {}, reused {} identical texts; {} vectors stored",
+            report.embedded.get(&model).copied().unwrap_or(0),
+            report.reused.get(&model).copied().unwrap_or(0),
+            report.stored.get(&model).copied().unwrap_or(0),
+        );
+    }
+    Ok(())
+}
+
+/// Logs background embedding progress now and then.
+#[derive(Default)]
+struct LoggedProgress {
+    model: String,
+    total: u64,
+    done: u64,
+    logged_at: u64,
+}
+
+impl EmbedObserver for LoggedProgress {
+    fn start(&mut self, model: &str, total: u64) {
+        *self = LoggedProgress {
+            model: model.to_string(),
+            total,
+            ..LoggedProgress::default()
+        };
+        if total > 0 {
+            tracing::info!(model, total, "embedding records in the background");
+        }
+    }
+
+    fn advance(&mut self, n: u64) {
+        self.done += n;
+        if self.done - self.logged_at >= 1000 || self.done == self.total {
+            self.logged_at = self.done;
+            tracing::info!(model = %self.model, done = self.done, total = self.total, "embedding");
+        }
+    }
+}
+
+/// Keeps the vectors up with the store while the server runs: at start, whenever records
+/// change, and every few minutes for changes other processes made.
+fn spawn_background_embedding(engine: Engine) {
+    if engine.semantic_models().is_empty() {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut progress = LoggedProgress::default();
+        loop {
+            if let Err(e) = engine.embed_pending(&mut progress).await {
+                tracing::error!("background embedding failed: {e}");
+            }
+            engine
+                .wait_for_changes(std::time::Duration::from_secs(300))
+                .await;
+        }
+    });
 }
 
 async fn import(
@@ -915,7 +1100,12 @@ fn print_eval(report: &EvalReport) -> Result<()> {
             f.needs, f.ndcg_at_10, f.map, f.p_at_5, f.p_at_1_grade_3
         )
     };
-    emit(format!("matching ({:?})", report.method).to_lowercase())?;
+    let scoring = if report.models.is_empty() {
+        "lexical only: no models installed".to_string()
+    } else {
+        format!("{:?}: {}", report.scoring, report.models.join(", ")).to_lowercase()
+    };
+    emit(format!("matching ({:?}, {scoring})", report.method).to_lowercase())?;
     emit(format!(
         "{:<10}{:>6}{:>10}{:>8}{:>8}{:>10}",
         "needs", "n", "nDCG@10", "MAP", "P@5", "P@1(g3)"
@@ -940,6 +1130,27 @@ fn print_eval(report: &EvalReport) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `kobler eval --scoring`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ScoringArg {
+    /// The index alone.
+    Lexical,
+    /// Sentence vectors alone.
+    Semantic,
+    /// Both, blended.
+    Blend,
+}
+
+impl From<ScoringArg> for Scoring {
+    fn from(arg: ScoringArg) -> Scoring {
+        match arg {
+            ScoringArg::Lexical => Scoring::Lexical,
+            ScoringArg::Semantic => Scoring::Semantic,
+            ScoringArg::Blend => Scoring::Blend,
+        }
+    }
 }
 
 /// Whether the sign-in cookie is marked `Secure`.

@@ -3,12 +3,12 @@
 
 mod support;
 
-use support::cli::{json_lines, kobler, ok};
+use support::cli::{command, json_lines, kobler, ok};
 
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")
@@ -110,9 +110,7 @@ fn a_killed_import_leaves_only_whole_batches() {
     file.flush().unwrap();
     drop(file);
     let data = dir.path().join("data");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kobler"))
-        .arg("--data")
-        .arg(&data)
+    let mut child = command(&data)
         .args(["import", "--batch-size", "1000", feed.to_str().unwrap()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -419,9 +417,7 @@ fn template_needs(second_description: &str) -> String {
 
 /// `kobler user add` with the password on stdin.
 fn add_user(data: &Path, name: &str, role: &str, extra: &[&str]) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kobler"))
-        .arg("--data")
-        .arg(data)
+    let mut child = command(data)
         .args(["user", "add", "--name", name, "--role", role])
         .args(extra)
         .stdin(Stdio::piped())

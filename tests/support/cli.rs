@@ -4,16 +4,23 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
 
-/// `kobler --data DATA ARGS...`, with the environment's data directory and log filter removed.
+/// `kobler --data DATA ARGS...`, with the environment's data directory and log filter removed
+/// and no embedding models (so matching is lexical and does not depend on what the machine has
+/// installed; the tests of semantic matching pass `--model-dir` themselves).
 pub fn kobler(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kobler"))
+    command(data).args(args).output().expect("kobler runs")
+}
+
+/// The `kobler --data DATA` command as [`kobler`] runs it, for tests that spawn it themselves.
+pub fn command(data: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kobler"));
+    command
         .arg("--data")
         .arg(data)
-        .args(args)
         .env_remove("KOBLER_DATA")
         .env_remove("RUST_LOG")
-        .output()
-        .expect("kobler runs")
+        .env("KOBLER_MODEL_DIR", data.join("no-models-here"));
+    command
 }
 
 /// [`kobler`], failing the test unless it succeeds; its stdout.

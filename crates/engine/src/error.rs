@@ -15,6 +15,9 @@ pub enum EngineError {
     /// A harvest over HTTP failed.
     #[error(transparent)]
     Pull(#[from] kobler_feeds::pull::PullError),
+    /// A sentence-embedding model failed to load or run.
+    #[error(transparent)]
+    Embed(#[from] kobler_embed::EmbedError),
     /// A file or directory could not be used.
     #[error("{0}")]
     Io(String),

@@ -1,7 +1,9 @@
 //! `kobler eval`: import a labelled set into a temporary store and measure matching and overlap
 //! quality against its judgments (CONTRACT §2; definitions in docs/evaluation.md).
 
-use crate::{Engine, EngineError, EngineOptions, ImportOptions, NoProgress, Result};
+use crate::{
+    EmbedObserver, Engine, EngineError, EngineOptions, ImportOptions, NoProgress, Result, Scoring,
+};
 use kobler_core::{Kind, Lang, Record, detect_language};
 use kobler_matcher::metrics::{
     OverlapQuality, average_precision, ndcg_at, overlap_quality, precision_at,
@@ -89,6 +91,10 @@ pub struct NeedFigure {
 pub struct EvalReport {
     /// Which matcher.
     pub method: Method,
+    /// Which evidence it scored with (lexical whenever no models were installed).
+    pub scoring: Scoring,
+    /// The sentence-embedding models installed (none: lexical only).
+    pub models: Vec<String>,
     /// Over all judged needs.
     pub matching: MatchingFigures,
     /// Per detected language of the need.
@@ -198,13 +204,24 @@ fn summarise(rows: &[(f64, f64, f64, f64)]) -> MatchingFigures {
     }
 }
 
-/// Evaluates a labelled set in `dir` with a fresh temporary store and index.
-pub async fn evaluate(dir: &Path, method: Method, options: EngineOptions) -> Result<EvalReport> {
+/// Evaluates a labelled set in `dir` with a fresh temporary store and index, or with the one in
+/// `keep` (created when missing; the set is imported into it again, which changes nothing when
+/// it is already there, so its vectors are reused). Records are embedded first when models are
+/// installed, reporting to `observer`.
+pub async fn evaluate(
+    dir: &Path,
+    method: Method,
+    options: EngineOptions,
+    keep: Option<&Path>,
+    observer: &mut dyn EmbedObserver,
+) -> Result<EvalReport> {
     let judgments = read_judgments(dir)?;
     let overlap_labels = read_overlap_labels(dir)?;
     let temp = tempfile::tempdir()
         .map_err(|e| EngineError::Io(format!("cannot make a temporary directory: {e}")))?;
-    let engine = Engine::open_with(temp.path(), options).await?;
+    let data_dir = keep.unwrap_or(temp.path());
+    let mut scoring = options.scoring;
+    let engine = Engine::open_with(data_dir, options).await?;
     let imported = engine
         .import(
             &[dir.to_path_buf()],
@@ -214,6 +231,12 @@ pub async fn evaluate(dir: &Path, method: Method, options: EngineOptions) -> Res
         .await?;
     let mut problems = imported.rejected.clone();
     problems.extend(imported.unresolved.iter().cloned());
+    let models = engine.semantic_models();
+    if models.is_empty() {
+        scoring = Scoring::Lexical;
+    } else if scoring != Scoring::Lexical && method == Method::Kobler {
+        engine.embed_pending(observer).await?;
+    }
 
     let baseline = match method {
         Method::Baseline => Some(baseline_index(&engine).await?),
@@ -275,6 +298,8 @@ pub async fn evaluate(dir: &Path, method: Method, options: EngineOptions) -> Res
     };
     Ok(EvalReport {
         method,
+        scoring,
+        models,
         matching: summarise(&rows),
         by_language: by_language
             .into_iter()

@@ -19,6 +19,7 @@ mod matching;
 mod needs;
 mod overlap;
 mod pairings;
+mod semantic;
 mod sessions;
 
 pub use auth::{Role, hash_password};
@@ -43,6 +44,7 @@ pub use pairings::{
     FittingNeed, MAX_NOTE_CHARS, MatchedDepartment, MatchedResearcher, PairingSuggestion,
     verdicts_in_force,
 };
+pub use semantic::{EmbedObserver, EmbedReport, NoEmbedProgress};
 pub use sessions::{NewSession, SESSION_TTL_SECS, SessionUser, random_token};
 
 pub use kobler_search::NeedHit;
@@ -82,6 +84,24 @@ pub struct EngineOptions {
     pub profiles: bool,
     /// Weigh recent works more.
     pub recency: bool,
+    /// Where the sentence-embedding models are installed (`<dir>/<model id>/…`); `None` or a
+    /// directory without models means lexical matching only.
+    pub model_dir: Option<PathBuf>,
+    /// How lexical and semantic evidence are combined when models are installed.
+    pub scoring: Scoring,
+}
+
+/// Which evidence matching scores with. With no models installed it is always lexical.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scoring {
+    /// The index alone (BM25 with the thesaurus, compounds and spelling pairs).
+    Lexical,
+    /// Sentence vectors alone.
+    Semantic,
+    /// Both, blended per document (docs/matching.md §Semantic blend).
+    #[default]
+    Blend,
 }
 
 impl Default for EngineOptions {
@@ -91,6 +111,8 @@ impl Default for EngineOptions {
             projects: true,
             profiles: true,
             recency: true,
+            model_dir: None,
+            scoring: Scoring::default(),
         }
     }
 }
@@ -102,6 +124,8 @@ pub struct Engine {
     index: Arc<SearchIndex>,
     data_dir: PathBuf,
     options: EngineOptions,
+    /// The embedding models and their vectors; `None` when matching is lexical only.
+    semantic: Option<Arc<semantic::Semantic>>,
 }
 
 impl Engine {
@@ -124,7 +148,8 @@ impl Engine {
         Engine::open_without_catch_up_with(data_dir, EngineOptions::default()).await
     }
 
-    async fn open_without_catch_up_with(
+    /// [`Engine::open_without_catch_up`] with options.
+    pub async fn open_without_catch_up_with(
         data_dir: &Path,
         mut options: EngineOptions,
     ) -> Result<Engine> {
@@ -146,11 +171,17 @@ impl Engine {
         if state == IndexState::Fresh {
             tracing::info!("index is new or was built differently; it is rebuilt from the store");
         }
+        let semantic = options
+            .model_dir
+            .as_deref()
+            .and_then(semantic::Semantic::discover)
+            .map(Arc::new);
         Ok(Engine {
             store,
             index: Arc::new(index),
             data_dir: data_dir.to_path_buf(),
             options,
+            semantic,
         })
     }
 
@@ -202,6 +233,8 @@ impl Engine {
         }
         self.index.commit(seq)?;
         tracing::debug!(records = read, seq, "index caught up with the store");
+        // What the index just read may need vectors too.
+        self.records_changed();
         Ok(read)
     }
 

@@ -3,10 +3,10 @@
 //! Every path retrieves a bounded number of documents from the index (top-k evidence) and
 //! aggregates them; nothing reads the whole corpus per query.
 
-use crate::{Engine, Result, dates};
-use kobler_core::{Kind, Need, NeedStatus, Record};
+use crate::{Engine, Result, Scoring, dates};
+use kobler_core::{Kind, Lang, Need, NeedStatus, Record};
 use kobler_matcher::assign::{Candidate, Caps, assign, greedy_capped};
-use kobler_matcher::{AggregationParams, Evidence, EvidenceKind, aggregate};
+use kobler_matcher::{AggregationParams, Evidence, EvidenceKind, Suggestion, aggregate};
 use kobler_search::{DocKind, Hit, RetrieveFilter};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -19,6 +19,16 @@ const PROFILE_WORKS: usize = 30;
 const DEPARTMENT_DEPTH: usize = 50;
 /// Bonus per earlier project shared with the department (at most two count).
 const COLLABORATION_BONUS: f32 = 0.15;
+/// How many documents nearest to the need's vector join the lexical evidence.
+const SEMANTIC_DEPTH: usize = 200;
+/// Weight of the lexical part of a document's blended score (the semantic part weighs the
+/// rest); chosen on the dev set, see docs/matching.md §Semantic blend.
+const LEXICAL_WEIGHT: f32 = 0.6;
+/// How many of a researcher's documents count in the semantic part: the best one alone, since
+/// averaging punishes the researcher with one precise work (docs/semantic.md).
+const SEMANTIC_DOCS: usize = 1;
+/// How many open needs each side (lexical, semantic) proposes for "needs for me".
+const NEEDS_FOR_ME_DEPTH: usize = 100;
 
 /// A researcher suggested for a need.
 #[derive(Debug, Clone, Serialize)]
@@ -77,6 +87,10 @@ pub struct RankedNeed {
     pub score: f32,
     /// Words the need shares with the researcher's profile and works.
     pub matched_terms: Vec<String>,
+    /// The best cosine of the need's sentence vector with the researcher's works, projects and
+    /// profile, when they are embedded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f32>,
 }
 
 /// "Needs for me" for one researcher.
@@ -97,13 +111,91 @@ fn evidence_kind(kind: DocKind) -> Option<EvidenceKind> {
     }
 }
 
-fn to_evidence(hit: &Hit) -> Option<Evidence> {
+/// The store's kind of the record behind an index document.
+pub(crate) fn record_kind(kind: DocKind) -> Kind {
+    match kind {
+        DocKind::Need => Kind::Need,
+        DocKind::Work => Kind::Work,
+        DocKind::Project => Kind::Project,
+        DocKind::Profile => Kind::Researcher,
+    }
+}
+
+/// The index's kind of document for a stored record's vector.
+fn doc_kind(kind: Kind) -> Option<DocKind> {
+    match kind {
+        Kind::Need => Some(DocKind::Need),
+        Kind::Work => Some(DocKind::Work),
+        Kind::Project => Some(DocKind::Project),
+        Kind::Researcher => Some(DocKind::Profile),
+        Kind::Municipality | Kind::Unit => None,
+    }
+}
+
+/// Retrieved documents with their cosine to the need, when both are embedded.
+struct Retrieved {
+    hits: Vec<Hit>,
+    similarity: Vec<Option<f32>>,
+}
+
+/// Blends each document's lexical score (BM25 over the best BM25) with its cosine
+/// ([`CosineScale`]). A document without a vector (not embedded yet) keeps its lexical score
+/// alone.
+fn blend(retrieved: &mut Retrieved, lexical_weight: f32) {
+    let best_lexical = retrieved
+        .hits
+        .iter()
+        .map(|h| h.score)
+        .fold(0f32, f32::max)
+        .max(f32::EPSILON);
+    let cosines: Vec<f32> = retrieved.similarity.iter().flatten().copied().collect();
+    let Some(rescale) = CosineScale::of(&cosines) else {
+        return;
+    };
+    for (hit, similarity) in retrieved.hits.iter_mut().zip(&retrieved.similarity) {
+        let lexical = hit.score / best_lexical;
+        hit.score = match similarity {
+            Some(cosine) => {
+                lexical_weight * lexical + (1.0 - lexical_weight) * rescale.apply(*cosine)
+            }
+            None => lexical,
+        };
+    }
+}
+
+/// Maps cosines onto 0..1 for one query: the best document to 1, the `SEMANTIC_DEPTH`-th
+/// nearest (or the last, when there are fewer) to 0. Cosines of one model sit in a narrow band
+/// (e5's mostly between 0.7 and 0.9), so they need spreading before they are added to BM25.
+struct CosineScale {
+    floor: f32,
+    spread: f32,
+}
+
+impl CosineScale {
+    fn of(cosines: &[f32]) -> Option<CosineScale> {
+        let mut sorted = cosines.to_vec();
+        sorted.sort_by(|a, b| b.total_cmp(a));
+        let top = *sorted.first()?;
+        let floor = sorted[SEMANTIC_DEPTH.min(sorted.len()) - 1];
+        Some(CosineScale {
+            floor,
+            spread: (top - floor).max(f32::EPSILON),
+        })
+    }
+
+    fn apply(&self, cosine: f32) -> f32 {
+        ((cosine - self.floor) / self.spread).clamp(0.0, 1.0)
+    }
+}
+
+fn to_evidence(hit: &Hit, similarity: Option<f32>) -> Option<Evidence> {
     Some(Evidence {
         kind: evidence_kind(hit.kind)?,
         id: hit.id.clone(),
         title: hit.title.clone(),
         year: hit.year,
         score: hit.score,
+        similarity,
         people: hit.people.clone(),
         matched_terms: Vec::new(),
         bridged_terms: Vec::new(),
@@ -162,22 +254,169 @@ impl Engine {
         Ok(needs)
     }
 
+    /// The evidence for a need: the documents the index finds for its text and, with sentence
+    /// vectors, the documents nearest to its vector, each scored as `self.options.scoring` says.
+    async fn retrieve_evidence(&self, need: &Need, text: &str) -> Result<Retrieved> {
+        let kinds = self.evidence_kinds();
+        let scoring = self.options.scoring;
+        let vector = match scoring {
+            Scoring::Lexical => None,
+            Scoring::Semantic | Scoring::Blend => self.need_vector(need).await?,
+        };
+        let hits = if scoring == Scoring::Semantic && vector.is_some() {
+            Vec::new()
+        } else {
+            let filter = RetrieveFilter {
+                kinds: kinds.clone(),
+                status: None,
+                distinctive_terms: None,
+            };
+            self.index.retrieve(text, &filter, EVIDENCE_DEPTH)?
+        };
+        let Some(vector) = vector else {
+            let similarity = vec![None; hits.len()];
+            return Ok(Retrieved { hits, similarity });
+        };
+        let wanted = |kind: Kind| doc_kind(kind).is_some_and(|k| kinds.contains(&k));
+        let found = self
+            .with_vectors(vector.model, |index| {
+                let nearest =
+                    index.nearest(&vector.vector, SEMANTIC_DEPTH, |(kind, _)| wanted(*kind));
+                let of_hits: Vec<Option<f32>> = hits
+                    .iter()
+                    .map(|h| index.similarity(&vector.vector, &(record_kind(h.kind), h.id.clone())))
+                    .collect();
+                (nearest, of_hits)
+            })
+            .await?;
+        let Some((nearest, mut similarity)) = found else {
+            let similarity = vec![None; hits.len()];
+            return Ok(Retrieved { hits, similarity });
+        };
+        let mut hits = hits;
+        let known: HashSet<(DocKind, String)> =
+            hits.iter().map(|h| (h.kind, h.id.clone())).collect();
+        let missing: Vec<((DocKind, String), f32)> = nearest
+            .into_iter()
+            .filter_map(|((kind, id), cosine)| Some(((doc_kind(kind)?, id), cosine)))
+            .filter(|(key, _)| !known.contains(key))
+            .collect();
+        let keys: Vec<(DocKind, &str)> = missing
+            .iter()
+            .map(|((k, id), _)| (*k, id.as_str()))
+            .collect();
+        let cosine_of: HashMap<(DocKind, &str), f32> = missing
+            .iter()
+            .map(|((k, id), c)| ((*k, id.as_str()), *c))
+            .collect();
+        for hit in self.index.documents(&keys)? {
+            similarity.push(cosine_of.get(&(hit.kind, hit.id.as_str())).copied());
+            hits.push(hit);
+        }
+        Ok(Retrieved { hits, similarity })
+    }
+
+    /// Researchers ranked by their evidence: lexically (BM25, document-centric top-k), or with
+    /// sentence vectors by a blend of that and their best document's cosine, each part divided
+    /// by its best researcher's so the two are on one scale.
+    fn rank(&self, evidence: &[Evidence]) -> Vec<Suggestion> {
+        let params = self.params();
+        let scoring = self.options.scoring;
+        let cosines: Vec<f32> = evidence.iter().filter_map(|e| e.similarity).collect();
+        let Some(rescale) = CosineScale::of(&cosines).filter(|_| scoring != Scoring::Lexical)
+        else {
+            return aggregate(evidence, &params);
+        };
+        let semantic_evidence: Vec<Evidence> = evidence
+            .iter()
+            .filter_map(|e| {
+                let mut e = e.clone();
+                e.score = rescale.apply(e.similarity?);
+                Some(e)
+            })
+            .collect();
+        let semantic = aggregate(
+            &semantic_evidence,
+            &AggregationParams {
+                docs_per_researcher: SEMANTIC_DOCS,
+                ..params.clone()
+            },
+        );
+        let lexical_weight = if scoring == Scoring::Semantic {
+            0.0
+        } else {
+            LEXICAL_WEIGHT
+        };
+        let lexical = if lexical_weight > 0.0 {
+            aggregate(evidence, &params)
+        } else {
+            Vec::new()
+        };
+        // Researchers with at least one embedded document; the others (not embedded yet) keep
+        // their lexical score for both parts.
+        let embedded: HashSet<&str> = evidence
+            .iter()
+            .filter(|e| e.similarity.is_some())
+            .flat_map(|e| e.people.iter().map(String::as_str))
+            .collect();
+        let best = |list: &[Suggestion]| list.first().map_or(1.0, |s| s.score.max(f32::EPSILON));
+        let (best_lexical, best_semantic) = (best(&lexical), best(&semantic));
+        let mut combined: HashMap<String, (f32, f32, Vec<Evidence>)> = HashMap::new();
+        for s in lexical {
+            combined.insert(s.researcher, (s.score / best_lexical, 0.0, s.evidence));
+        }
+        for s in semantic {
+            let entry = combined.entry(s.researcher).or_default();
+            entry.1 = s.score / best_semantic;
+            for item in s.evidence {
+                if !entry
+                    .2
+                    .iter()
+                    .any(|e| e.kind == item.kind && e.id == item.id)
+                {
+                    entry.2.push(item);
+                }
+            }
+        }
+        let mut ranked: Vec<Suggestion> = combined
+            .into_iter()
+            .map(|(researcher, (lexical, semantic, mut evidence))| {
+                let semantic = if embedded.contains(researcher.as_str()) {
+                    semantic
+                } else {
+                    lexical
+                };
+                evidence.truncate(params.evidence_shown);
+                Suggestion {
+                    score: lexical_weight * lexical + (1.0 - lexical_weight) * semantic,
+                    researcher,
+                    evidence,
+                }
+            })
+            .collect();
+        ranked.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.researcher.cmp(&b.researcher))
+        });
+        ranked
+    }
+
     /// The top researchers for a need, each with the evidence behind them.
     pub async fn match_need(&self, need: &Need, top: usize) -> Result<Vec<ResearcherSuggestion>> {
         let text = need.text();
-        let filter = RetrieveFilter {
-            kinds: self.evidence_kinds(),
-            status: None,
-            distinctive_terms: None,
-        };
-        let hits = self.index.retrieve(&text, &filter, EVIDENCE_DEPTH)?;
+        let Retrieved { hits, similarity } = self.retrieve_evidence(need, &text).await?;
         // The hits behind each piece of evidence, for explaining the few that are shown.
         let by_key: HashMap<(EvidenceKind, &str), &Hit> = hits
             .iter()
             .filter_map(|h| Some(((evidence_kind(h.kind)?, h.id.as_str()), h)))
             .collect();
-        let evidence: Vec<Evidence> = hits.iter().filter_map(to_evidence).collect();
-        let ranked = aggregate(&evidence, &self.params());
+        let evidence: Vec<Evidence> = hits
+            .iter()
+            .zip(similarity)
+            .filter_map(|(hit, similarity)| to_evidence(hit, similarity))
+            .collect();
+        let ranked = self.rank(&evidence);
         // Only researchers that exist are suggested; look up a few more than needed.
         let candidates: Vec<String> = ranked
             .iter()
@@ -425,6 +664,49 @@ impl Engine {
         Ok(Some(parts.join("\n")))
     }
 
+    /// Open needs by the best cosine of their vector with any of the researcher's embedded
+    /// works, projects and profile (the `depth` best per document). All needs are compared
+    /// with one model, the one for [`Lang::Other`] (the multilingual one when installed), so
+    /// that a researcher's scores are comparable across needs of every language. `None` without
+    /// models or vectors.
+    async fn needs_near_researcher(
+        &self,
+        researcher: &str,
+        open_needs: &HashSet<String>,
+        depth: usize,
+    ) -> Result<Option<HashMap<String, f32>>> {
+        let Some(model) = self
+            .semantic
+            .as_ref()
+            .and_then(|s| s.model_for(Lang::Other))
+        else {
+            return Ok(None);
+        };
+        let mut keys: Vec<(Kind, String)> = vec![(Kind::Researcher, researcher.to_string())];
+        for (kind, field) in [(Kind::Work, "authors"), (Kind::Project, "participants")] {
+            for id in self.store.referring(kind, field, researcher).await? {
+                keys.push((kind, id));
+            }
+        }
+        self.with_vectors(model, |index| {
+            let mut best: HashMap<String, f32> = HashMap::new();
+            for key in &keys {
+                let Some(vector) = index.vector(key) else {
+                    continue;
+                };
+                let nearest = index.nearest(&vector, depth, |(kind, id)| {
+                    *kind == Kind::Need && open_needs.contains(id)
+                });
+                for ((_, need), cosine) in nearest {
+                    let entry = best.entry(need).or_insert(cosine);
+                    *entry = entry.max(cosine);
+                }
+            }
+            best
+        })
+        .await
+    }
+
     /// "Needs for me": open needs ranked for each researcher (all researchers when `ids` is
     /// empty). One query per researcher, built from their own profile, so one researcher's
     /// scores are comparable across needs.
@@ -448,6 +730,13 @@ impl Engine {
             status: Some(NeedStatus::Open.as_str().into()),
             distinctive_terms: None,
         };
+        let open_needs: HashSet<String> = self
+            .needs_to_match(&[])
+            .await?
+            .into_iter()
+            .map(|n| n.id)
+            .collect();
+        let depth = top.max(NEEDS_FOR_ME_DEPTH);
         let mut out = Vec::new();
         for id in ids {
             let Some(profile) = self.researcher_profile_text(&id).await? else {
@@ -455,14 +744,51 @@ impl Engine {
                     "unknown researcher {id:?}"
                 )));
             };
-            let hits = self.index.retrieve(&profile, &filter, top)?;
-            let needs = hits
+            let mut hits = match self.options.scoring {
+                Scoring::Semantic if self.semantic.is_some() => Vec::new(),
+                _ => self.index.retrieve(&profile, &filter, depth)?,
+            };
+            let mut similarity = vec![None; hits.len()];
+            if self.options.scoring != Scoring::Lexical
+                && let Some(fits) = self.needs_near_researcher(&id, &open_needs, depth).await?
+            {
+                let mut known: HashMap<String, usize> = HashMap::new();
+                for (i, hit) in hits.iter().enumerate() {
+                    known.insert(hit.id.clone(), i);
+                }
+                let missing: Vec<&str> = fits
+                    .keys()
+                    .filter(|need| !known.contains_key(*need))
+                    .map(String::as_str)
+                    .collect();
+                let keys: Vec<(DocKind, &str)> =
+                    missing.iter().map(|need| (DocKind::Need, *need)).collect();
+                hits.extend(self.index.documents(&keys)?);
+                similarity = hits.iter().map(|h| fits.get(&h.id).copied()).collect();
+                let mut retrieved = Retrieved { hits, similarity };
+                let weight = if self.options.scoring == Scoring::Semantic {
+                    0.0
+                } else {
+                    LEXICAL_WEIGHT
+                };
+                blend(&mut retrieved, weight);
+                Retrieved { hits, similarity } = retrieved;
+            }
+            let mut ranked: Vec<(Hit, Option<f32>)> = hits.into_iter().zip(similarity).collect();
+            ranked.sort_by(|a, b| {
+                b.0.score
+                    .total_cmp(&a.0.score)
+                    .then_with(|| a.0.id.cmp(&b.0.id))
+            });
+            let needs = ranked
                 .into_iter()
-                .map(|hit| RankedNeed {
+                .take(top)
+                .map(|(hit, similarity)| RankedNeed {
                     matched_terms: self.index.shared_words(&hit.text(), &profile),
                     need: hit.id,
                     title: hit.title,
                     score: hit.score,
+                    similarity,
                 })
                 .collect();
             out.push(NeedForResearcher {

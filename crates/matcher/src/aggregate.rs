@@ -29,8 +29,12 @@ pub struct Evidence {
     /// Year, for recency.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub year: Option<i32>,
-    /// Retrieval score of the document for the need.
+    /// Relevance of the document to the need: its BM25 score, or with sentence vectors the
+    /// blend of BM25 and cosine (docs/matching.md).
     pub score: f32,
+    /// Cosine of the need's and the document's sentence vectors, when both are embedded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f32>,
     /// The researchers it counts for, in author order.
     #[serde(skip)]
     pub people: Vec<String>,
@@ -170,6 +174,7 @@ mod tests {
             title: id.into(),
             year: Some(2025),
             score,
+            similarity: None,
             people: people.iter().map(|p| p.to_string()).collect(),
             matched_terms: Vec::new(),
             bridged_terms: Vec::new(),

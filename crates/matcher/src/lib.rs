@@ -9,5 +9,6 @@ pub mod assign;
 pub mod metrics;
 pub mod minhash;
 pub mod term_pairs;
+pub mod vectors;
 
 pub use aggregate::{AggregationParams, Evidence, EvidenceKind, Suggestion, aggregate};

@@ -774,6 +774,24 @@ impl SearchIndex {
             .collect()
     }
 
+    /// The indexed documents with these keys, as hits scored 0, in the order asked (keys that
+    /// are not indexed are left out): for evidence found by other means than a query.
+    pub fn documents(&self, keys: &[(DocKind, &str)]) -> Result<Vec<Hit>> {
+        let searcher = self.reader.searcher();
+        let mut out = Vec::with_capacity(keys.len());
+        for (kind, id) in keys {
+            let key = format!("{}/{id}", kind.as_str());
+            let query = TermQuery::new(
+                Term::from_field_text(self.fields.key, &key),
+                IndexRecordOption::Basic,
+            );
+            if let Some((_, address)) = searcher.search(&query, &TopDocs::with_limit(1))?.first() {
+                out.push(self.hit(&searcher, 0.0, *address)?);
+            }
+        }
+        Ok(out)
+    }
+
     fn hit(&self, searcher: &tantivy::Searcher, score: f32, address: DocAddress) -> Result<Hit> {
         let doc: TantivyDocument = searcher.doc(address)?;
         Ok(self.hit_from_doc(&doc, score))
