@@ -15,6 +15,7 @@ mod coord;
 mod forms;
 mod limiter;
 mod needs;
+mod network;
 mod pages;
 mod session;
 
@@ -65,6 +66,7 @@ pub(crate) fn routes() -> Router<AppState> {
             get(coord::overlaps).post(coord::decide_overlap),
         )
         .route("/koordinering/portefolje", get(coord::portfolio))
+        .route("/koordinering/nettverk", get(network::network))
 }
 
 async fn stylesheet() -> Response {
