@@ -11,6 +11,8 @@
 //! - handlers only turn forms into engine calls; who may do what with a record is the engine's
 //!   decision ([`kobler_engine::access`] and the engine's actions).
 
+#[cfg(test)]
+mod contrast;
 mod coord;
 mod forms;
 mod limiter;
