@@ -48,6 +48,12 @@ const WEB: &[Row] = &[
         &[],
         [200, 200, 200, 200, 200, 200],
     ),
+    row(
+        "GET",
+        "/behov?q=barnehage&enhet=u-oppvekst&type=masteroppgave&sprak=nb&sorter=frist&side=2",
+        &[],
+        [200, 200, 200, 200, 200, 200],
+    ),
     row("GET", "/behov/n-sprak", &[], [200, 200, 200, 200, 200, 200]),
     row("GET", "/behov/ukjent", &[], [404, 404, 404, 404, 404, 404]),
     row("GET", "/behov/ny", &[], [303, 200, 200, 403, 200, 200]),
@@ -76,6 +82,24 @@ const WEB: &[Row] = &[
         "/koordinering/portefolje",
         &[],
         [303, 403, 403, 403, 200, 200],
+    ),
+    row(
+        "GET",
+        "/koordinering/nettverk",
+        &[],
+        [303, 403, 403, 403, 200, 200],
+    ),
+    row(
+        "GET",
+        "/koordinering/nettverk?finn=kari&dybde=2&grense=15",
+        &[],
+        [303, 403, 403, 403, 200, 200],
+    ),
+    row(
+        "GET",
+        "/koordinering/nettverk?enhet=u-ukjent",
+        &[],
+        [303, 403, 403, 403, 404, 404],
     ),
     row("GET", "/finnes-ikke", &[], [404, 404, 404, 404, 404, 404]),
     // An empty need: refused field by field (422) for those who may post, 403 for researchers.
@@ -149,6 +173,18 @@ const API: &[Row] = &[
         "/api/v1/needs?q=barnehage",
         &[],
         [200, 200, 200, 200, 200, 200],
+    ),
+    row(
+        "GET",
+        "/api/v1/needs?focus=oppvekst-og-utdanning&unit=u-oppvekst&lang=nb&sort=deadline",
+        &[],
+        [200, 200, 200, 200, 200, 200],
+    ),
+    row(
+        "GET",
+        "/api/v1/needs?sort=sideways",
+        &[],
+        [400, 400, 400, 400, 400, 400],
     ),
     row(
         "GET",
@@ -253,6 +289,36 @@ const API: &[Row] = &[
     row(
         "GET",
         "/api/v1/pairings/decisions",
+        &[],
+        [401, 403, 403, 403, 200, 200],
+    ),
+    row(
+        "GET",
+        "/api/v1/network",
+        &[],
+        [401, 403, 403, 403, 200, 200],
+    ),
+    row(
+        "GET",
+        "/api/v1/network?researcher=r-kari&depth=2&limit=10",
+        &[],
+        [401, 403, 403, 403, 200, 200],
+    ),
+    row(
+        "GET",
+        "/api/v1/network?unit=u-ukjent",
+        &[],
+        [401, 403, 403, 403, 404, 404],
+    ),
+    row(
+        "GET",
+        "/api/v1/network?depth=3",
+        &[],
+        [401, 403, 403, 403, 422, 422],
+    ),
+    row(
+        "GET",
+        "/api/v1/portfolio",
         &[],
         [401, 403, 403, 403, 200, 200],
     ),

@@ -10,6 +10,7 @@
 mod support;
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use kobler_engine::{PairingVerdict, User};
 use serde_json::{Value, json};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -127,10 +128,23 @@ where
     F: FnOnce(App, Client) -> Fut,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
+    with_browser_on(name, false, test).await;
+}
+
+/// [`with_browser`] on the demo partnership (`demo`) or the tiny Trondheim.
+async fn with_browser_on<F, Fut>(name: &str, demo: bool, test: F)
+where
+    F: FnOnce(App, Client) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let Some(driver) = Driver::start(name) else {
         return;
     };
-    let app = App::start().await;
+    let app = if demo {
+        App::start_demo().await
+    } else {
+        App::start().await
+    };
     let client = driver.session().await;
     let outcome = tokio::spawn(test(app, client.clone())).await;
     let _ = client.close().await;
@@ -299,8 +313,8 @@ async fn staff_posts_a_need_a_coordinator_accepts_a_researcher_and_the_researche
             .goto(&app.url("/koordinering/portefolje"))
             .await
             .expect("portfolio");
+        // The portfolio's screenshot comes from the demo data (the network test).
         wait_for_text(&client, "Portefølje").await;
-        screenshot(&client, "portfolio").await;
         sign_out(&client).await;
 
         // Kari sees the department and its new need, without the coordinator's note.
@@ -443,6 +457,149 @@ async fn an_empty_need_form_is_shown_again_with_a_summary_and_each_field_marked_
             Some("Ja")
         );
         screenshot(&client, "need-form-errors").await;
+    })
+    .await;
+}
+
+/// A user as the engine sees one, for setting the scene without clicking.
+fn user(name: &str, role: &str, researcher: Option<&str>) -> User {
+    User {
+        name: name.into(),
+        role: role.into(),
+        unit: None,
+        researcher: researcher.map(str::to_string),
+    }
+}
+
+/// Shows the whole page in the screenshot: the window as tall as the page (within reason).
+async fn fit_window_to_page(client: &Client) {
+    let height: Value = client
+        .execute("return document.documentElement.scrollHeight;", vec![])
+        .await
+        .expect("page height");
+    let height = height.as_u64().unwrap_or(900).clamp(900, 3200) as u32;
+    client
+        .set_window_size(1280, height)
+        .await
+        .expect("window size");
+}
+
+#[tokio::test]
+async fn a_coordinator_centres_the_network_on_a_researcher_by_keyboard_and_reads_the_portfolio() {
+    with_browser_on("network and portfolio", true, |app, client| async move {
+        // Some first matches: researchers mark interest, a coordinator accepts pairings.
+        for (researcher, need) in [
+            ("demo-r04", "demo-n02"),
+            ("demo-r01", "demo-n01"),
+            ("demo-r03", "demo-n17"),
+            ("demo-r01", "demo-n30"),
+        ] {
+            app.engine
+                .set_interest(&user(researcher, "researcher", Some(researcher)), need, true)
+                .await
+                .expect("interest");
+        }
+        let coordinator = user("coordinator", "coordinator", None);
+        for (unit, researcher) in [
+            ("demo-u-trd-hjemme", "demo-r01"),
+            ("demo-u-trd-barnehage", "demo-r10"),
+            ("demo-u-trd-miljo", "demo-r16"),
+        ] {
+            app.engine
+                .decide_pairing(&coordinator, unit, researcher, PairingVerdict::Accepted, None)
+                .await
+                .expect("pairing");
+        }
+
+        // Two needs posted today, one answered the same day: the fast end of the distribution.
+        for (title, area) in [
+            ("Digital tilsynsteknologi om natten", "helse-og-velferd"),
+            ("Trygg skolevei i nye boligfelt", "byutvikling"),
+        ] {
+            let body = json!({
+                "title": title,
+                "description": format!("{title}: kommunen vil vite hva som virker, og ønsker et samarbeid med forskere om å prøve det ut."),
+                "unit": "demo-u-trd-hjemme",
+                "focus_areas": [area],
+                "kinds": ["masteroppgave"],
+            });
+            let (need, _) = app
+                .engine
+                .create_need(&coordinator, &body)
+                .await
+                .expect("need");
+            if area == "helse-og-velferd" {
+                app.engine
+                    .set_interest(&user("demo-r02", "researcher", Some("demo-r02")), &need.id, true)
+                    .await
+                    .expect("interest");
+            }
+        }
+
+        sign_in(&client, &app, "coordinator").await;
+        click(&client, Locator::LinkText("Nettverk")).await;
+        let page = wait_for_text(&client, "nett-beskrivelse").await;
+        assert!(page.contains("Forbindelsene"), "{page}");
+        fit_window_to_page(&client).await;
+        screenshot(&client, "network").await;
+        client
+            .set_window_size(1280, 900)
+            .await
+            .expect("window size");
+
+        // By keyboard: two links out (typing in the select picks "To ledd"), then the name
+        // and Enter.
+        client
+            .find(Locator::Id("dybde"))
+            .await
+            .expect("depth")
+            .send_keys("T")
+            .await
+            .expect("choose depth");
+        client
+            .find(Locator::Id("finn"))
+            .await
+            .expect("name field")
+            .send_keys(&format!("Solbakken{ENTER}"))
+            .await
+            .expect("type and submit");
+        let page = wait_for_text(&client, "<h1>Nettverket rundt Ingrid Solbakken</h1>").await;
+        assert!(page.contains("focus-ring"), "{page}");
+        assert!(page.contains("innen 2 ledd"), "the depth chosen by keyboard: {page}");
+        let drawing = client
+            .find(Locator::Css("svg.network-drawing"))
+            .await
+            .expect("drawing");
+        assert_eq!(
+            drawing.attr("role").await.expect("role").as_deref(),
+            Some("img")
+        );
+        let rows = client
+            .find_all(Locator::Css("section[aria-labelledby=h-forbindelser] tbody tr"))
+            .await
+            .expect("rows");
+        assert!(!rows.is_empty(), "the links are in the table too");
+        // Hjemmetjenesten is linked to her: by a project, and by the accepted pairing.
+        let table = client
+            .find(Locator::Css("section[aria-labelledby=h-forbindelser]"))
+            .await
+            .expect("table")
+            .text()
+            .await
+            .expect("text");
+        assert!(table.contains("Hjemmetjenesten"), "{table}");
+        fit_window_to_page(&client).await;
+        screenshot(&client, "network-focus").await;
+        client
+            .set_window_size(1280, 900)
+            .await
+            .expect("window size");
+
+        click(&client, Locator::LinkText("Portefølje")).await;
+        let page = wait_for_text(&client, "Tid til første treff").await;
+        assert!(page.contains("chart-treff-fokus"), "{page}");
+        fit_window_to_page(&client).await;
+        screenshot(&client, "portfolio").await;
     })
     .await;
 }

@@ -912,3 +912,307 @@ async fn bad_pairing_decisions_are_4xx_with_a_reason_never_5xx() {
     let (_, audit) = app.get(path, Some(&coordinator)).await;
     assert_eq!(audit, json!([]), "nothing was recorded");
 }
+
+/// Days since 1970-01-01 of an ISO date (`YYYY-MM-DD...`), for checking day counts.
+fn day_number(iso: &str) -> i64 {
+    let y: i64 = iso[0..4].parse().expect("year");
+    let m: i64 = iso[5..7].parse().expect("month");
+    let d: i64 = iso[8..10].parse().expect("day");
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+}
+
+/// The facet counts of one facet as (value, count) pairs.
+fn facet<'a>(body: &'a Value, name: &str) -> Vec<(&'a str, u64)> {
+    body["facets"][name]
+        .as_array()
+        .unwrap_or_else(|| panic!("facet {name} in {body}"))
+        .iter()
+        .map(|v| {
+            (
+                v["value"].as_str().expect("value"),
+                v["count"].as_u64().expect("count"),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn need_search_filters_by_facets_and_counts_each_facet_without_its_own_filter() {
+    let app = App::start().await;
+    let (status, body) = app
+        .get("/api/v1/needs?focus=oppvekst-og-utdanning", None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["total"], 1);
+    assert_eq!(ids(&body["items"]), ["n-sprak"]);
+    // The focus facet ignores its own filter: both areas, one need each.
+    assert_eq!(
+        facet(&body, "focus_areas"),
+        [("klima-og-miljo", 1), ("oppvekst-og-utdanning", 1)]
+    );
+    // The other facets count under the focus filter.
+    assert_eq!(facet(&body, "units"), [("u-oppvekst", 1)]);
+    assert_eq!(facet(&body, "municipalities"), [("5001", 1)]);
+    assert_eq!(facet(&body, "kinds"), [("masteroppgave", 1)]);
+    assert_eq!(facet(&body, "statuses"), [("open", 1)]);
+    assert_eq!(
+        facet(&body, "languages").iter().map(|c| c.1).sum::<u64>(),
+        1
+    );
+
+    let (_, body) = app
+        .get("/api/v1/needs?unit=u-miljo&kind=forskningsprosjekt", None)
+        .await;
+    assert_eq!(ids(&body["items"]), ["n-overvann"]);
+    let (_, body) = app.get("/api/v1/needs?municipality=5001", None).await;
+    assert_eq!(body["total"], 2);
+    let (_, body) = app.get("/api/v1/needs?municipality=9999", None).await;
+    assert_eq!(body["total"], 0, "{body}");
+    let (_, body) = app.get("/api/v1/needs?status=closed", None).await;
+    assert_eq!(body["total"], 0, "{body}");
+    assert_eq!(facet(&body, "statuses"), [("open", 2)]);
+}
+
+#[tokio::test]
+async fn need_search_sorts_by_deadline_or_newest_and_says_which() {
+    let app = App::start().await;
+    let coordinator = app.token("coord", Role::Coordinator, None, None).await;
+    let mut need = valid_need();
+    need["unit"] = json!("u-miljo");
+    need["deadline"] = json!("2030-06-01");
+    let (status, posted) = app.post("/api/v1/needs", Some(&coordinator), &need).await;
+    assert_eq!(status, StatusCode::CREATED, "{posted}");
+    let new_id = posted["need"]["id"].as_str().expect("id").to_string();
+
+    let (_, by_deadline) = app.get("/api/v1/needs?sort=deadline", None).await;
+    assert_eq!(by_deadline["sort"], "deadline");
+    // Only the new need has a deadline; those without come last, by id.
+    assert_eq!(
+        ids(&by_deadline["items"]),
+        [new_id.as_str(), "n-overvann", "n-sprak"]
+    );
+    let (_, newest) = app.get("/api/v1/needs?sort=newest&limit=2", None).await;
+    assert_eq!(newest["total"], 3);
+    assert_eq!(ids(&newest["items"])[1], "n-overvann", "{newest}");
+    let (_, page) = app
+        .get("/api/v1/needs?sort=newest&offset=2&limit=2", None)
+        .await;
+    assert_eq!(ids(&page["items"]), ["n-sprak"]);
+    let (_, relevance) = app.get("/api/v1/needs?q=barnehage", None).await;
+    assert_eq!(relevance["sort"], "relevance");
+    let html = relevance["items"][0]["snippet_html"]
+        .as_str()
+        .expect("html");
+    assert!(html.contains("<mark>"), "{html}");
+
+    let (status, body) = app.get("/api/v1/needs?sort=sideways", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"].as_str().expect("error").contains("sideways"),
+        "{body}"
+    );
+}
+
+/// Imports more records into the running app's store.
+async fn import_more(app: &App, lines: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("more.jsonl");
+    std::fs::write(&file, lines).expect("write");
+    let report = app
+        .engine
+        .import(&[file], &ImportOptions::default(), &mut NoProgress)
+        .await
+        .expect("import");
+    assert!(report.is_clean(), "{report:?}");
+}
+
+/// The link between a researcher and another node in a network answer.
+fn link<'a>(view: &'a Value, researcher: &str, other: &str) -> Option<&'a Value> {
+    view["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .find(|e| e["researcher"] == researcher && e["other"] == other)
+}
+
+#[tokio::test]
+async fn the_network_links_coauthors_shared_projects_and_accepted_pairings() {
+    let app = App::start().await;
+    let coordinator = app.token("coord", Role::Coordinator, None, None).await;
+    import_more(
+        &app,
+        r#"{"type": "work", "id": "w-4", "title": "Barnehagens uteområder og overvann", "year": 2024, "authors": ["r-ola", "r-kari"]}"#,
+    )
+    .await;
+    let (status, view) = app.get("/api/v1/network", Some(&coordinator)).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    let coauthors = link(&view, "r-kari", "r-ola").expect("Kari and Ola wrote w-4");
+    assert_eq!(coauthors["works"], json!(["w-4"]));
+    assert_eq!(coauthors["other_kind"], "researcher");
+    let project = link(&view, "r-kari", "u-oppvekst").expect("Kari did p-1 with Oppvekst");
+    assert_eq!(project["projects"], json!(["p-1"]));
+    assert_eq!(project["other_kind"], "unit");
+    assert_eq!(project["accepted_pairing"], false);
+    assert!(
+        link(&view, "r-kari", "u-ntnu-ipl").is_none(),
+        "academic units are not in the network"
+    );
+    assert_eq!(view["summary"]["researchers"], 2);
+    assert_eq!(view["summary"]["units"], 2);
+    assert_eq!(view["summary"]["links"], 2);
+    assert_eq!(view["summary"]["components"], 1);
+    assert_eq!(view["summary"]["largest_component"], 3);
+
+    let pairing = json!({"unit": "u-miljo", "researcher": "r-ola", "decision": "accept"});
+    let (status, _) = app
+        .post("/api/v1/pairings/decisions", Some(&coordinator), &pairing)
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, view) = app
+        .get("/api/v1/network?unit=u-miljo&depth=2", Some(&coordinator))
+        .await;
+    assert_eq!(view["focus"]["name"], "Miljøenheten", "{view}");
+    let nodes: Vec<(&str, u64)> = view["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| {
+            (
+                n["id"].as_str().expect("id"),
+                n["distance"].as_u64().expect("distance"),
+            )
+        })
+        .collect();
+    assert_eq!(nodes, [("u-miljo", 0), ("r-ola", 1), ("r-kari", 2)]);
+    let paired = link(&view, "r-ola", "u-miljo").expect("the accepted pairing");
+    assert_eq!(paired["accepted_pairing"], true);
+    assert_eq!(paired["weight"], 1);
+    // Oppvekst is three links from Miljø: out of reach at depth 2.
+    assert_eq!(view["left_out"], 0);
+
+    // A limit of two keeps the centre and its strongest link and says what it left out.
+    let (_, small) = app
+        .get(
+            "/api/v1/network?researcher=r-ola&depth=2&limit=2",
+            Some(&coordinator),
+        )
+        .await;
+    assert_eq!(
+        small["nodes"].as_array().expect("nodes").len(),
+        2,
+        "{small}"
+    );
+    assert_eq!(small["left_out"], 2, "{small}");
+    assert_eq!(small["edges"].as_array().expect("edges").len(), 1);
+}
+
+#[tokio::test]
+async fn network_refusals_are_4xx_with_a_reason() {
+    let app = App::start().await;
+    let coordinator = app.token("coord", Role::Coordinator, None, None).await;
+    let kari = app
+        .token("kari", Role::Researcher, None, Some("r-kari"))
+        .await;
+    let staff = app.staff_of("u-oppvekst").await;
+    for (path, token, expect) in [
+        ("/api/v1/network", None, 401),
+        ("/api/v1/network", Some(&kari), 403),
+        ("/api/v1/network", Some(&staff), 403),
+        (
+            "/api/v1/network?researcher=r-ukjent",
+            Some(&coordinator),
+            404,
+        ),
+        ("/api/v1/network?unit=u-ntnu-ipl", Some(&coordinator), 404),
+        (
+            "/api/v1/network?researcher=r-kari&unit=u-miljo",
+            Some(&coordinator),
+            400,
+        ),
+        ("/api/v1/network?depth=3", Some(&coordinator), 422),
+        ("/api/v1/network?depth=0", Some(&coordinator), 422),
+        ("/api/v1/network?depth=-1", Some(&coordinator), 400),
+        ("/api/v1/network?limit=many", Some(&coordinator), 400),
+        ("/api/v1/portfolio", None, 401),
+        ("/api/v1/portfolio", Some(&kari), 403),
+    ] {
+        let (status, body) = app.get(path, token.map(String::as_str)).await;
+        assert_eq!(status.as_u16(), expect, "{path}: {body}");
+        assert!(body["error"].is_string(), "{path}: {body}");
+    }
+    // A huge limit is cut to the most nodes drawn, not refused.
+    let (status, body) = app
+        .get("/api/v1/network?limit=1000000", Some(&coordinator))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["limit"], 150);
+}
+
+#[tokio::test]
+async fn the_portfolio_measures_days_to_the_first_interest_or_accepted_pairing() {
+    let app = App::start().await;
+    let coordinator = app.token("coord", Role::Coordinator, None, None).await;
+    let kari = app
+        .token("kari", Role::Researcher, None, Some("r-kari"))
+        .await;
+    let (_, portfolio) = app.get("/api/v1/portfolio", Some(&coordinator)).await;
+    assert_eq!(portfolio["total"], 2);
+    assert_eq!(portfolio["first_match"]["matched"], 0);
+    assert_eq!(portfolio["first_match"]["unmatched"], 2);
+    assert!(portfolio["first_match"].get("median_days").is_none());
+
+    let (status, _) = app
+        .send(Method::PUT, "/api/v1/needs/n-sprak/interest", &kari, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let pairing = json!({"unit": "u-miljo", "researcher": "r-ola", "decision": "accept"});
+    let (status, _) = app
+        .post("/api/v1/pairings/decisions", Some(&coordinator), &pairing)
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let (status, portfolio) = app.get("/api/v1/portfolio", Some(&coordinator)).await;
+    assert_eq!(status, StatusCode::OK, "{portfolio}");
+    let fm = &portfolio["first_match"];
+    assert_eq!(fm["matched"], 2, "{fm}");
+    assert_eq!(fm["unmatched"], 0);
+    let by_need = |id: &str| {
+        fm["needs"]
+            .as_array()
+            .expect("needs")
+            .iter()
+            .find(|n| n["need"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{id} in {fm}"))
+    };
+    for (id, via) in [("n-sprak", "interest"), ("n-overvann", "pairing")] {
+        let need = by_need(id);
+        assert_eq!(need["via"], via, "{need}");
+        let on = need["matched_on"].as_str().expect("matched on");
+        let posted = need["posted"].as_str().expect("posted");
+        assert_eq!(
+            need["days"].as_i64(),
+            Some(day_number(on) - day_number(posted)),
+            "{need}"
+        );
+    }
+    let total_in_bands: u64 = fm["distribution"]
+        .as_array()
+        .expect("bands")
+        .iter()
+        .map(|b| b["needs"].as_u64().expect("needs"))
+        .sum();
+    assert_eq!(total_in_bands, 2);
+    let focus: Vec<&str> = fm["by_focus"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| g["key"].as_str().expect("key"))
+        .collect();
+    assert_eq!(focus.len(), 2, "{focus:?}");
+    assert_eq!(portfolio["by_municipality"][0]["name"], "Trondheim");
+}

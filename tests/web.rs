@@ -383,3 +383,137 @@ async fn the_json_api_accepts_the_session_cookie_with_its_csrf_header() {
         .expect("send");
     assert_eq!(accepted.status(), StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn the_network_page_draws_an_accessible_svg_and_lists_the_same_links_in_a_table() {
+    let app = App::start().await;
+    let coordinator = app.signed_in("coordinator").await;
+    let (status, page) = coordinator.get("/koordinering/nettverk").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains(r#"<svg role="img" aria-labelledby="nett-tittel nett-beskrivelse""#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"<title id="nett-tittel">Nettverk</title>"#),
+        "{page}"
+    );
+    assert!(page.contains(r#"<desc id="nett-beskrivelse">"#), "{page}");
+    // Kari's project with Oppvekst: a square for the unit, a circle for her, a table row.
+    assert!(page.contains(r#"class="node-unit""#), "{page}");
+    assert!(page.contains(r#"class="node-researcher""#), "{page}");
+    let table = &page[page.find(r#"id="h-forbindelser""#).expect("links table")..];
+    assert!(table.contains("Kari Nordmann"), "{table}");
+    assert!(table.contains("Oppvekst og utdanning"), "{table}");
+    assert!(
+        table.contains(r#"href="/koordinering/nettverk?forsker=r-kari&#38;dybde=1&#38;grense=30""#),
+        "names lead to their own neighbourhood: {table}"
+    );
+
+    // Finding by part of a name centres the drawing on the one who matches.
+    let (status, page) = coordinator
+        .get("/koordinering/nettverk?finn=kari&dybde=2")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("<h1>Nettverket rundt Kari Nordmann</h1>"),
+        "{page}"
+    );
+    assert!(page.contains(r#"class="focus-ring""#), "{page}");
+    assert!(page.contains("Kari Nordmann i midten"), "{page}");
+
+    let (status, page) = coordinator.get("/koordinering/nettverk?finn=zzz").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Fant ingen forsker eller kommunal enhet med «zzz»"),
+        "{page}"
+    );
+
+    let (status, page) = coordinator
+        .get("/koordinering/nettverk?forsker=ukjent")
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("Fant ikke siden"), "{page}");
+
+    let (status, _) = app
+        .signed_in("researcher")
+        .await
+        .get("/koordinering/nettverk")
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_search_page_offers_facets_with_counts_sorting_and_marks_the_query_words() {
+    let app = App::start().await;
+    let browser = app.browser();
+    let (status, page) = browser.get("/behov?q=barnehage").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("<mark>"),
+        "the query's words are marked: {page}"
+    );
+    for label in [
+        r#"<label for="fokus">Fokusområde</label>"#,
+        r#"<label for="kommune">Kommune</label>"#,
+        r#"<label for="enhet">Enhet</label>"#,
+        r#"<label for="type">Samarbeidsform</label>"#,
+        r#"<label for="sprak">Språk</label>"#,
+        r#"<label for="status">Status</label>"#,
+        r#"<label for="sorter">Sorter etter</label>"#,
+    ] {
+        assert!(page.contains(label), "{label} missing: {page}");
+    }
+    assert!(
+        page.contains(
+            r#"<option value="u-oppvekst">Oppvekst og utdanning, Trondheim (1)</option>"#
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"<option value="masteroppgave">Masteroppgave (1)</option>"#),
+        "{page}"
+    );
+    // A department filter keeps that department's needs only.
+    let (_, page) = browser.get("/behov?enhet=u-miljo").await;
+    assert!(page.contains("Overvann i sentrum"), "{page}");
+    assert!(!page.contains("Språkutvikling i barnehage</a>"), "{page}");
+    // Sorting by deadline and odd parameters never fail.
+    for path in [
+        "/behov?sorter=frist",
+        "/behov?sorter=nyeste&side=999",
+        "/behov?sorter=%FF&sprak=xx&type=&enhet=%00",
+    ] {
+        let (status, page) = browser.get(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {page}");
+    }
+}
+
+#[tokio::test]
+async fn the_portfolio_explains_first_match_and_charts_the_days_to_it() {
+    let app = App::start().await;
+    let researcher = app.signed_in("researcher").await;
+    let (status, _) = researcher
+        .submit("/behov/n-sprak/interesse", &[("interessert", "ja")])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let coordinator = app.signed_in("coordinator").await;
+    let (status, page) = coordinator.get("/koordinering/portefolje").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("<h2 id=\"h-treff\">Tid til første treff</h2>"),
+        "{page}"
+    );
+    assert!(page.contains("meldte interesse for behovet"), "{page}");
+    assert!(page.contains("godtok en kobling"), "{page}");
+    assert!(page.contains("1 behov har fått treff"), "{page}");
+    assert!(
+        page.contains("(1 først gjennom interesse, 0 først gjennom en godtatt kobling)"),
+        "{page}"
+    );
+    assert!(page.contains(r#"id="chart-treff-fokus""#), "{page}");
+    assert!(page.contains(r#"id="tabell-treff-fordeling""#), "{page}");
+    // The need still waiting is listed with how long it has waited.
+    let waiting = &page[page.find("ventet lengst uten treff").expect("waiting list")..];
+    assert!(waiting.contains("Overvann i sentrum"), "{waiting}");
+}

@@ -47,29 +47,58 @@ pub const ROLES: [&str; 6] = [
     "admin",
 ];
 
+/// Accounts of the demo partnership for [`App::start_demo`]: (name, role, unit, researcher).
+pub const DEMO_ACCOUNTS: [(&str, Role, Option<&str>, Option<&str>); 3] = [
+    ("staff", Role::Staff, Some("demo-u-trd-hjemme"), None),
+    ("researcher", Role::Researcher, None, Some("demo-r04")),
+    ("coordinator", Role::Coordinator, None, None),
+];
+
 impl App {
+    /// The tiny Trondheim of [`FEED`], with one account per role.
     pub async fn start() -> App {
         let dir = tempfile::tempdir().expect("tempdir");
+        let feed = dir.path().join("feed.jsonl");
+        std::fs::write(&feed, FEED).expect("write feed");
+        App::start_with(
+            dir,
+            feed,
+            &[
+                ("staff", Role::Staff, Some("u-oppvekst"), None),
+                ("other-staff", Role::Staff, Some("u-miljo"), None),
+                ("researcher", Role::Researcher, None, Some("r-kari")),
+                ("researcher-ola", Role::Researcher, None, Some("r-ola")),
+                ("coordinator", Role::Coordinator, None, None),
+                ("admin", Role::Admin, None, None),
+            ],
+        )
+        .await
+    }
+
+    /// The demo partnership (`fixtures/demo`: three municipalities, 38 researchers), with the
+    /// accounts of [`DEMO_ACCOUNTS`].
+    pub async fn start_demo() -> App {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+        App::start_with(dir, demo, &DEMO_ACCOUNTS).await
+    }
+
+    async fn start_with(
+        dir: tempfile::TempDir,
+        feed: std::path::PathBuf,
+        accounts: &[(&str, Role, Option<&str>, Option<&str>)],
+    ) -> App {
         let engine = Engine::open(&dir.path().join("data"))
             .await
             .expect("engine");
-        let feed = dir.path().join("feed.jsonl");
-        std::fs::write(&feed, FEED).expect("write feed");
         let report = engine
             .import(&[feed], &ImportOptions::default(), &mut NoProgress)
             .await
             .expect("import");
         assert!(report.is_clean(), "{report:?}");
-        for (name, role, unit, researcher) in [
-            ("staff", Role::Staff, Some("u-oppvekst"), None),
-            ("other-staff", Role::Staff, Some("u-miljo"), None),
-            ("researcher", Role::Researcher, None, Some("r-kari")),
-            ("researcher-ola", Role::Researcher, None, Some("r-ola")),
-            ("coordinator", Role::Coordinator, None, None),
-            ("admin", Role::Admin, None, None),
-        ] {
+        for (name, role, unit, researcher) in accounts {
             engine
-                .add_user(name, role, unit, researcher, PASSWORD)
+                .add_user(name, *role, *unit, *researcher, PASSWORD)
                 .await
                 .expect("add user");
         }

@@ -8,6 +8,7 @@
 
 pub mod access;
 mod auth;
+mod browse;
 mod dates;
 mod error;
 pub mod eval;
@@ -17,12 +18,17 @@ mod interest;
 mod learn;
 mod matching;
 mod needs;
+mod network;
 mod overlap;
 mod pairings;
+mod portfolio;
 mod semantic;
 mod sessions;
 
 pub use auth::{Role, hash_password};
+pub use browse::{
+    FacetValue, FoundNeed, NeedFacets, NeedSearchRequest, NeedSearchResult, NeedSort,
+};
 pub use error::{ActionError, EngineError, Result};
 pub use import::{ImportObserver, ImportOptions, ImportReport, NoProgress};
 pub use interest::InterestedResearcher;
@@ -36,6 +42,10 @@ pub use matching::{
     ResearcherSuggestion,
 };
 pub use needs::CreateNeedError;
+pub use network::{
+    NETWORK_DEFAULT_NODES, NETWORK_MAX_DEPTH, NETWORK_MAX_NODES, NetworkEdge, NetworkNode,
+    NetworkRequest, NetworkSummary, NetworkView, NodeKind, NodeRef,
+};
 pub use overlap::{
     ClusterMember, MATERIAL_CHANGE, OVERLAP_THRESHOLD, OverlapCluster, OverlapPair, PairDecision,
     Signal, Similar, cluster_overlaps,
@@ -43,6 +53,10 @@ pub use overlap::{
 pub use pairings::{
     FittingNeed, MAX_NOTE_CHARS, MatchedDepartment, MatchedResearcher, PairingSuggestion,
     verdicts_in_force,
+};
+pub use portfolio::{
+    DaysBand, FIRST_MATCH_BANDS, FirstMatch, FirstMatchGroup, MatchVia, NeedFirstMatch, Portfolio,
+    PortfolioCount,
 };
 pub use semantic::{EmbedObserver, EmbedReport, NoEmbedProgress};
 pub use sessions::{NewSession, SESSION_TTL_SECS, SessionUser, random_token};

@@ -16,8 +16,12 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
+mod facets;
+pub use facets::{FacetFilter, NeedFacet, NeedQuery, NeedSearch, NeedSort};
+
 /// Bumped when the schema in this file changes, so that old indexes are rebuilt.
-const SCHEMA_VERSION: u32 = 1;
+/// 2: needs carry their focus areas, kinds and dates, and the facet fields are fast fields.
+const SCHEMA_VERSION: u32 = 2;
 /// Memory the index writer may use for its buffers.
 const WRITER_MEMORY: usize = 100_000_000;
 /// Titles weigh more than bodies: a word in the title says what the text is about.
@@ -242,6 +246,12 @@ struct Fields {
     units: Field,
     status: Field,
     year: Field,
+    /// A need's focus areas and kinds of collaboration (facets).
+    focus: Field,
+    kinds: Field,
+    /// A need's posting date and deadline as `YYYYMMDD` numbers (for sorting).
+    posted: Field,
+    deadline: Field,
     /// Per analyser group: (title field, body field).
     text: BTreeMap<String, (Field, Field)>,
 }
@@ -271,12 +281,17 @@ fn build_schema(definition: &IndexDefinition) -> (Schema, Fields) {
     let mut builder = Schema::builder();
     let key = builder.add_text_field("key", STRING);
     let kind = builder.add_text_field("kind", STRING | STORED);
-    let id = builder.add_text_field("id", STRING | STORED);
-    let lang = builder.add_text_field("lang", STRING | STORED);
+    // Fast fields: the need search filters, counts and sorts by them (see `facets`).
+    let id = builder.add_text_field("id", STRING | STORED | FAST);
+    let lang = builder.add_text_field("lang", STRING | STORED | FAST);
     let people = builder.add_text_field("people", STRING | STORED);
-    let units = builder.add_text_field("units", STRING | STORED);
-    let status = builder.add_text_field("status", STRING | STORED);
+    let units = builder.add_text_field("units", STRING | STORED | FAST);
+    let status = builder.add_text_field("status", STRING | STORED | FAST);
     let year = builder.add_i64_field("year", STORED | FAST);
+    let focus = builder.add_text_field("focus", STRING | FAST);
+    let kinds = builder.add_text_field("kinds", STRING | FAST);
+    let posted = builder.add_i64_field("posted", FAST);
+    let deadline = builder.add_i64_field("deadline", FAST);
     let mut text = BTreeMap::new();
     for group in definition.groups.keys() {
         let options = TextOptions::default()
@@ -299,6 +314,10 @@ fn build_schema(definition: &IndexDefinition) -> (Schema, Fields) {
         units,
         status,
         year,
+        focus,
+        kinds,
+        posted,
+        deadline,
         text,
     };
     (builder.build(), fields)
@@ -537,6 +556,18 @@ impl SearchIndex {
                     doc.add_text(f.units, u);
                 }
                 doc.add_text(f.status, n.status.as_str());
+                for area in &n.focus_areas {
+                    doc.add_text(f.focus, area);
+                }
+                for kind in &n.kinds {
+                    doc.add_text(f.kinds, kind);
+                }
+                if let Some(day) = n.posted.as_deref().and_then(facets::date_number) {
+                    doc.add_i64(f.posted, day);
+                }
+                if let Some(day) = n.deadline.as_deref().and_then(facets::date_number) {
+                    doc.add_i64(f.deadline, day);
+                }
                 (n.title.clone(), n.description.clone(), None)
             }
             Record::Researcher(r) => {

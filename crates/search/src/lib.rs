@@ -17,6 +17,6 @@ pub mod thesaurus;
 pub use baseline::ProfileBaseline;
 pub use definition::{AnalyzerGroup, DefinitionError, IndexDefinition};
 pub use index::{
-    AnalysedText, DocKind, Hit, IndexOptions, IndexState, NeedHit, RetrieveFilter, SearchError,
-    SearchIndex,
+    AnalysedText, DocKind, FacetFilter, Hit, IndexOptions, IndexState, NeedFacet, NeedHit,
+    NeedQuery, NeedSearch, NeedSort, RetrieveFilter, SearchError, SearchIndex,
 };

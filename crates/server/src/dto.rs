@@ -3,9 +3,10 @@
 
 use kobler_core::Need;
 use kobler_engine::{
-    InterestedResearcher, MatchedDepartment, NeedHit, OverlapCluster, OverlapDecision, OverlapPair,
-    PairDecision, PairingDecision, PairingSuggestion, RankedNeed, ResearcherSuggestion, Signal,
-    Similar,
+    FacetValue, FirstMatchGroup, InterestedResearcher, MatchVia, MatchedDepartment, NeedFacets,
+    NeedHit, NetworkView, OverlapCluster, OverlapDecision, OverlapPair, PairDecision,
+    PairingDecision, PairingSuggestion, Portfolio, PortfolioCount, RankedNeed,
+    ResearcherSuggestion, Signal, Similar,
 };
 use kobler_matcher::{Evidence, EvidenceKind};
 use kobler_search::DocKind;
@@ -159,7 +160,7 @@ pub struct NeedListItem {
     /// The passage that best matches the query, plain text (only when searching).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snippet: Option<String>,
-    /// The same passage with the matching words in `<b>` (only when searching).
+    /// The same passage as HTML with the matching words in `<mark>` (only when searching).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snippet_html: Option<String>,
     /// The municipal unit that posted it.
@@ -229,8 +230,378 @@ impl NeedListItem {
 pub struct NeedList {
     /// How many needs match in all (not just on this page).
     pub total: usize,
-    /// This page, best first when searching, by id otherwise.
+    /// This page, in the order asked for (`sort`).
     pub items: Vec<NeedListItem>,
+    /// The order used: `relevance`, `deadline`, `newest` or `id`.
+    #[schema(example = "relevance")]
+    pub sort: String,
+    /// How many needs each facet value would give: every filter applies but the facet's own.
+    pub facets: NeedFacetsItem,
+}
+
+/// One value of a facet and how many needs it would give.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FacetValueItem {
+    /// The value: a focus area, kind, language code, unit id, municipality id or status.
+    pub value: String,
+    /// Needs with it.
+    pub count: usize,
+}
+
+/// Counts per facet value, most needs first.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct NeedFacetsItem {
+    /// Per focus area.
+    pub focus_areas: Vec<FacetValueItem>,
+    /// Per kind of collaboration.
+    pub kinds: Vec<FacetValueItem>,
+    /// Per detected language (`nb`, `nn`, `en`, `other`).
+    pub languages: Vec<FacetValueItem>,
+    /// Per municipal unit (department).
+    pub units: Vec<FacetValueItem>,
+    /// Per municipality (kommunenummer).
+    pub municipalities: Vec<FacetValueItem>,
+    /// Per status.
+    pub statuses: Vec<FacetValueItem>,
+}
+
+impl From<NeedFacets> for NeedFacetsItem {
+    fn from(facets: NeedFacets) -> Self {
+        let items = |values: Vec<FacetValue>| {
+            values
+                .into_iter()
+                .map(|v| FacetValueItem {
+                    value: v.value,
+                    count: v.count,
+                })
+                .collect()
+        };
+        NeedFacetsItem {
+            focus_areas: items(facets.focus_areas),
+            kinds: items(facets.kinds),
+            languages: items(facets.languages),
+            units: items(facets.units),
+            municipalities: items(facets.municipalities),
+            statuses: items(facets.statuses),
+        }
+    }
+}
+
+/// A node of the network: a researcher or a municipal unit.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NetworkNodeItem {
+    /// `researcher` or `unit`.
+    #[schema(example = "researcher")]
+    pub kind: String,
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// How many others it is linked to in the whole network.
+    pub degree: usize,
+    /// Its connected component, numbered from 1 by size (1 is the largest).
+    pub component: usize,
+    /// Links from the focus (0 for the focus), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance: Option<usize>,
+}
+
+/// A link: a researcher and another researcher (shared works, projects) or a municipal unit
+/// (shared projects, an accepted pairing).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NetworkEdgeItem {
+    /// Researcher id.
+    pub researcher: String,
+    /// The other end's id.
+    pub other: String,
+    /// `researcher` or `unit`.
+    #[schema(example = "unit")]
+    pub other_kind: String,
+    /// Works both wrote (ids).
+    pub works: Vec<String>,
+    /// Projects both took part in (ids).
+    pub projects: Vec<String>,
+    /// A coordinator accepted a pairing of the researcher with the unit.
+    pub accepted_pairing: bool,
+    /// Shared works + projects + the accepted pairing.
+    pub weight: usize,
+}
+
+/// The whole network in figures.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NetworkSummaryItem {
+    /// Researchers in the store.
+    pub researchers: usize,
+    /// Municipal units in the store.
+    pub units: usize,
+    /// Researchers and units with at least one link.
+    pub linked: usize,
+    /// Links.
+    pub links: usize,
+    /// Connected groups of two or more.
+    pub components: usize,
+    /// Nodes in the largest group.
+    pub largest_component: usize,
+}
+
+/// The node a network view is centred on.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NetworkFocusItem {
+    /// `researcher` or `unit`.
+    pub kind: String,
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// A readable part of the network: a focus's neighbourhood, or the best-linked nodes.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NetworkViewItem {
+    /// The node in the centre, when one was asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub focus: Option<NetworkFocusItem>,
+    /// Links out from the focus.
+    pub depth: usize,
+    /// The most nodes shown.
+    pub limit: usize,
+    /// The nodes shown (the focus first).
+    pub nodes: Vec<NetworkNodeItem>,
+    /// Every link between two nodes shown, strongest first.
+    pub edges: Vec<NetworkEdgeItem>,
+    /// Nodes within reach that the limit left out.
+    pub left_out: usize,
+    /// The whole network.
+    pub summary: NetworkSummaryItem,
+}
+
+impl From<NetworkView> for NetworkViewItem {
+    fn from(view: NetworkView) -> Self {
+        NetworkViewItem {
+            focus: view.focus.map(|f| NetworkFocusItem {
+                kind: f.kind.as_str().to_string(),
+                id: f.id,
+                name: f.name,
+            }),
+            depth: view.depth,
+            limit: view.limit,
+            nodes: view
+                .nodes
+                .into_iter()
+                .map(|n| NetworkNodeItem {
+                    kind: n.kind.as_str().to_string(),
+                    id: n.id,
+                    name: n.name,
+                    degree: n.degree,
+                    component: n.component,
+                    distance: n.distance,
+                })
+                .collect(),
+            edges: view
+                .edges
+                .into_iter()
+                .map(|e| NetworkEdgeItem {
+                    weight: e.weight(),
+                    researcher: e.researcher,
+                    other: e.other,
+                    other_kind: e.other_kind.as_str().to_string(),
+                    works: e.works,
+                    projects: e.projects,
+                    accepted_pairing: e.accepted_pairing,
+                })
+                .collect(),
+            left_out: view.left_out,
+            summary: NetworkSummaryItem {
+                researchers: view.summary.researchers,
+                units: view.summary.units,
+                linked: view.summary.linked,
+                links: view.summary.links,
+                components: view.summary.components,
+                largest_component: view.summary.largest_component,
+            },
+        }
+    }
+}
+
+/// A value of the portfolio and its number of needs.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PortfolioCountItem {
+    /// Focus area, status or municipality id (empty: needs without a municipality).
+    pub key: String,
+    /// The municipality's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Needs.
+    pub needs: usize,
+}
+
+/// One need's time from posting to first match.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NeedFirstMatchItem {
+    /// Need id.
+    pub need: String,
+    /// Title.
+    pub title: String,
+    /// Municipal unit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Focus areas.
+    pub focus_areas: Vec<String>,
+    /// Status now.
+    pub status: String,
+    /// Date posted.
+    pub posted: String,
+    /// What came first: `interest` (a researcher marked it) or `pairing` (a coordinator
+    /// accepted a researcher for its department on or after the posting date).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// When (ISO date).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched_on: Option<String>,
+    /// Days from posting to first match.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days: Option<i64>,
+    /// Without a match: days since posting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting_days: Option<i64>,
+}
+
+/// Time to first match over a group of needs.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FirstMatchGroupItem {
+    /// Focus area or posting month (`YYYY-MM`).
+    pub key: String,
+    /// Measured needs.
+    pub needs: usize,
+    /// Of them, matched.
+    pub matched: usize,
+    /// Median days to first match of the matched ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub median_days: Option<f64>,
+}
+
+/// Matched needs within a band of days.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DaysBandItem {
+    /// From (inclusive).
+    pub from_days: i64,
+    /// To (inclusive); absent: and more.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_days: Option<i64>,
+    /// Needs.
+    pub needs: usize,
+}
+
+/// Time from posting to first match: the earlier of the first researcher interest still
+/// marked and the first pairing accepted for the need's department on or after its posting
+/// date.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FirstMatchItem {
+    /// Every non-draft need with a posting date, matched first (fastest first).
+    pub needs: Vec<NeedFirstMatchItem>,
+    /// Matched needs.
+    pub matched: usize,
+    /// Needs without a match yet.
+    pub unmatched: usize,
+    /// Needs without a posting date (not measured).
+    pub without_posting_date: usize,
+    /// Median days of the matched needs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub median_days: Option<f64>,
+    /// Matched needs by days.
+    pub distribution: Vec<DaysBandItem>,
+    /// Per focus area.
+    pub by_focus: Vec<FirstMatchGroupItem>,
+    /// Per posting month, oldest first.
+    pub by_month: Vec<FirstMatchGroupItem>,
+}
+
+/// The portfolio: needs (drafts not counted) by focus area, status and municipality, and the
+/// time to first match.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PortfolioItem {
+    /// Needs counted.
+    pub total: usize,
+    /// Per focus area.
+    pub by_focus: Vec<PortfolioCountItem>,
+    /// Per status.
+    pub by_status: Vec<PortfolioCountItem>,
+    /// Per municipality.
+    pub by_municipality: Vec<PortfolioCountItem>,
+    /// Time from posting to first match.
+    pub first_match: FirstMatchItem,
+}
+
+impl From<Portfolio> for PortfolioItem {
+    fn from(p: Portfolio) -> Self {
+        let counts = |counts: Vec<PortfolioCount>| {
+            counts
+                .into_iter()
+                .map(|c| PortfolioCountItem {
+                    key: c.key,
+                    name: c.name,
+                    needs: c.needs,
+                })
+                .collect()
+        };
+        let groups = |groups: Vec<FirstMatchGroup>| {
+            groups
+                .into_iter()
+                .map(|g| FirstMatchGroupItem {
+                    key: g.key,
+                    needs: g.needs,
+                    matched: g.matched,
+                    median_days: g.median_days,
+                })
+                .collect()
+        };
+        let fm = p.first_match;
+        PortfolioItem {
+            total: p.total,
+            by_focus: counts(p.by_focus),
+            by_status: counts(p.by_status),
+            by_municipality: counts(p.by_municipality),
+            first_match: FirstMatchItem {
+                needs: fm
+                    .needs
+                    .into_iter()
+                    .map(|n| NeedFirstMatchItem {
+                        need: n.need,
+                        title: n.title,
+                        unit: n.unit,
+                        focus_areas: n.focus_areas,
+                        status: n.status,
+                        posted: n.posted,
+                        via: n.via.map(|v| {
+                            match v {
+                                MatchVia::Interest => "interest",
+                                MatchVia::Pairing => "pairing",
+                            }
+                            .to_string()
+                        }),
+                        matched_on: n.matched_on,
+                        days: n.days,
+                        waiting_days: n.waiting_days,
+                    })
+                    .collect(),
+                matched: fm.matched,
+                unmatched: fm.unmatched,
+                without_posting_date: fm.without_posting_date,
+                median_days: fm.median_days,
+                distribution: fm
+                    .distribution
+                    .into_iter()
+                    .map(|b| DaysBandItem {
+                        from_days: b.from_days,
+                        to_days: b.to_days,
+                        needs: b.needs,
+                    })
+                    .collect(),
+                by_focus: groups(fm.by_focus),
+                by_month: groups(fm.by_month),
+            },
+        }
+    }
 }
 
 /// A need or project that covers much the same ground as a need.

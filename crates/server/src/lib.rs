@@ -13,18 +13,23 @@ mod auth;
 mod dto;
 mod error;
 mod needs;
+mod network;
 mod openapi;
 mod overlaps;
 mod pairings;
+mod portfolio;
 pub mod web;
 
 pub use auth::{MaybeSignedIn, SignedIn};
 pub use dto::{
-    ClusterMemberItem, CreatedNeed, ErrorBody, EvidenceItem, FieldErrorItem, FittingNeedItem,
-    InterestItem, InterestState, MatchedDepartmentItem, NeedDto, NeedList, NeedListItem,
-    NeedMatches, NeedStatusChange, NeedsForMe, NewNeed, NewPairingDecision, OverlapClusterItem,
-    OverlapDecisionItem, OverlapItem, OverlapList, PairDecisionItem, PairingDecisionItem,
-    PairingSuggestionItem, RankedNeedItem, SharedProjectItem, SimilarItem, Suggestion,
+    ClusterMemberItem, CreatedNeed, DaysBandItem, ErrorBody, EvidenceItem, FacetValueItem,
+    FieldErrorItem, FirstMatchGroupItem, FirstMatchItem, FittingNeedItem, InterestItem,
+    InterestState, MatchedDepartmentItem, NeedDto, NeedFacetsItem, NeedFirstMatchItem, NeedList,
+    NeedListItem, NeedMatches, NeedStatusChange, NeedsForMe, NetworkEdgeItem, NetworkFocusItem,
+    NetworkNodeItem, NetworkSummaryItem, NetworkViewItem, NewNeed, NewPairingDecision,
+    OverlapClusterItem, OverlapDecisionItem, OverlapItem, OverlapList, PairDecisionItem,
+    PairingDecisionItem, PairingSuggestionItem, PortfolioCountItem, PortfolioItem, RankedNeedItem,
+    SharedProjectItem, SimilarItem, Suggestion,
 };
 pub use error::ApiError;
 pub use openapi::ApiDoc;
@@ -124,6 +129,8 @@ pub fn router_with(engine: Engine, options: WebOptions) -> Router {
             "/api/v1/pairings/decisions",
             get(pairings::decisions).post(pairings::decide),
         )
+        .route("/api/v1/network", get(network::network))
+        .route("/api/v1/portfolio", get(portfolio::portfolio))
         .route("/api/v1/overlaps", get(overlaps::list_overlaps))
         .route("/api/v1/overlaps/clusters", get(overlaps::list_clusters))
         .route(

@@ -11,10 +11,10 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use kobler_core::{Kind, Need, NeedStatus, Record};
+use kobler_core::{Need, NeedStatus};
+use kobler_engine::{NeedSearchRequest, NeedSort};
 use serde::Deserialize;
 use serde_json::Value;
-use std::collections::HashMap;
 use utoipa::IntoParams;
 
 /// Page size when none is asked for.
@@ -33,13 +33,63 @@ pub const MAX_TOP: usize = 100;
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// Full-text query (inflected Norwegian and English words match); without it, every
-    /// non-draft need is listed by id.
+    /// Full-text query (inflected Norwegian and English words match; `"phrases"`, `+must`,
+    /// `-not`); without it, every non-draft need.
     q: Option<String>,
+    /// Focus areas, comma-separated (any of them).
+    focus: Option<String>,
+    /// Kinds of collaboration, comma-separated.
+    kind: Option<String>,
+    /// Languages, comma-separated: `nb`, `nn`, `en`, `other` (detected from the text).
+    lang: Option<String>,
+    /// Municipal units (departments), comma-separated ids.
+    unit: Option<String>,
+    /// Municipalities, comma-separated kommunenummer.
+    municipality: Option<String>,
+    /// Statuses, comma-separated: `open`, `matched`, `closed` (default: all three).
+    status: Option<String>,
+    /// `relevance` (default with `q`), `deadline` (nearest first), `newest`, or `id` (default
+    /// without `q`).
+    sort: Option<String>,
     /// How many items to skip (default 0, at most 10000).
     offset: Option<usize>,
     /// Page size (default 20, at most 100).
     limit: Option<usize>,
+}
+
+/// A comma-separated list parameter as its non-empty values.
+fn list(value: Option<&str>) -> Vec<String> {
+    value
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Reads `sort`: the default is relevance with a query, id without.
+pub(crate) fn parse_sort(value: Option<&str>, has_query: bool) -> Result<NeedSort, String> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None if has_query => Ok(NeedSort::Relevance),
+        None => Ok(NeedSort::Id),
+        Some("relevance") => Ok(NeedSort::Relevance),
+        Some("deadline") => Ok(NeedSort::Deadline),
+        Some("newest") => Ok(NeedSort::Newest),
+        Some("id") => Ok(NeedSort::Id),
+        Some(other) => Err(format!(
+            "unknown sort {other:?} (relevance, deadline, newest or id)"
+        )),
+    }
+}
+
+fn sort_name(sort: NeedSort) -> &'static str {
+    match sort {
+        NeedSort::Relevance => "relevance",
+        NeedSort::Deadline => "deadline",
+        NeedSort::Newest => "newest",
+        NeedSort::Id => "id",
+    }
 }
 
 /// Query parameters of `GET /api/v1/needs/{id}/matches`.
@@ -50,15 +100,15 @@ pub struct MatchParams {
     top: Option<usize>,
 }
 
-/// Search or list needs.
+/// Search or list needs, with facets.
 #[utoipa::path(
     get,
     path = "/api/v1/needs",
     tag = "needs",
     params(ListParams),
     responses(
-        (status = 200, description = "One page of needs; best first when searching, by id otherwise. Drafts never appear.", body = NeedList),
-        (status = 400, description = "A parameter is not a number or out of range", body = ErrorBody),
+        (status = 200, description = "One page of needs in the order asked for, with counts per facet value. Drafts never appear.", body = NeedList),
+        (status = 400, description = "A parameter is not a number, out of range, or an unknown sort", body = ErrorBody),
     )
 )]
 pub(crate) async fn list_needs(
@@ -73,77 +123,39 @@ pub(crate) async fn list_needs(
         )));
     }
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
-    let query = params.q.as_deref().map(str::trim).unwrap_or_default();
-    let list = if query.is_empty() {
-        list_all(&state, offset, limit).await?
-    } else {
-        search(&state, query.to_string(), offset, limit).await?
+    let text = params.q.as_deref().map(str::trim).unwrap_or_default();
+    let sort =
+        parse_sort(params.sort.as_deref(), !text.is_empty()).map_err(ApiError::bad_request)?;
+    let request = NeedSearchRequest {
+        text: text.to_string(),
+        focus_areas: list(params.focus.as_deref()),
+        kinds: list(params.kind.as_deref()),
+        languages: list(params.lang.as_deref()),
+        units: list(params.unit.as_deref()),
+        municipalities: list(params.municipality.as_deref()),
+        statuses: list(params.status.as_deref()),
+        sort,
+        offset,
+        limit,
     };
-    Ok(Json(list))
-}
-
-/// Every non-draft need, by id, one page of them.
-async fn list_all(state: &AppState, offset: usize, limit: usize) -> Result<NeedList, ApiError> {
-    let records = state
-        .engine
-        .store()
-        .list(Kind::Need)
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
-    let mut needs: Vec<Need> = records
+    let found = state.engine.browse_needs(&request).await?;
+    let items = found
+        .needs
         .into_iter()
-        .filter_map(|r| match r {
-            Record::Need(n) if n.status != NeedStatus::Draft => Some(n),
-            _ => None,
+        .map(|f| {
+            if text.is_empty() {
+                NeedListItem::listed(f.need)
+            } else {
+                NeedListItem::hit(f.hit, Some(f.need))
+            }
         })
         .collect();
-    needs.sort_by(|a, b| a.id.cmp(&b.id));
-    let total = needs.len();
-    let items = needs
-        .into_iter()
-        .skip(offset)
-        .take(limit)
-        .map(NeedListItem::listed)
-        .collect();
-    Ok(NeedList { total, items })
-}
-
-/// Full-text search, best first, each hit completed with the stored need's fields.
-async fn search(
-    state: &AppState,
-    query: String,
-    offset: usize,
-    limit: usize,
-) -> Result<NeedList, ApiError> {
-    let engine = state.engine.clone();
-    // Searching the index is blocking work; keep it off the async workers.
-    let (total, mut hits) =
-        tokio::task::spawn_blocking(move || engine.search_needs(&query, offset, limit.max(1)))
-            .await
-            .map_err(|e| ApiError::internal(&e))??;
-    // The index answers at least one hit; `limit=0` asks for the total only.
-    hits.truncate(limit);
-    let ids: Vec<String> = hits.iter().map(|h| h.id.clone()).collect();
-    let mut stored: HashMap<String, Need> = state
-        .engine
-        .store()
-        .get_many(Kind::Need, &ids)
-        .await
-        .map_err(|e| ApiError::internal(&e))?
-        .into_iter()
-        .filter_map(|r| match r {
-            Record::Need(n) => Some((n.id.clone(), n)),
-            _ => None,
-        })
-        .collect();
-    let items = hits
-        .into_iter()
-        .map(|hit| {
-            let need = stored.remove(&hit.id);
-            NeedListItem::hit(hit, need)
-        })
-        .collect();
-    Ok(NeedList { total, items })
+    Ok(Json(NeedList {
+        total: found.total,
+        items,
+        sort: sort_name(sort).to_string(),
+        facets: found.facets.into(),
+    }))
 }
 
 /// Loads a need the caller may see; 404 otherwise (a hidden draft is not told apart from a

@@ -1,6 +1,6 @@
 //! The OpenAPI document of the `/api/v1` routes, served at `/api/openapi.json`.
 
-use crate::{needs, overlaps, pairings};
+use crate::{needs, network, overlaps, pairings, portfolio};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -30,13 +30,17 @@ use utoipa::{Modify, OpenApi};
         pairings::queue,
         pairings::decide,
         pairings::decisions,
+        network::network,
+        portfolio::portfolio,
     ),
     modifiers(&BearerAuth),
     tags(
         (name = "needs", description = "Knowledge needs posted by municipal units"),
         (name = "overlaps", description = "Needs and projects that cover the same ground, for coordinators to confirm or dismiss"),
         (name = "interest", description = "Researchers saying they are interested in needs, and the needs ranked for them"),
-        (name = "pairings", description = "The coordinators' review of suggested researcher–department pairings, with an audit trail")
+        (name = "pairings", description = "The coordinators' review of suggested researcher–department pairings, with an audit trail"),
+        (name = "network", description = "Who works with whom: researchers, municipal units and the works, projects and pairings that link them"),
+        (name = "portfolio", description = "The coordinators' overview of needs, and the time from posting to first match")
     )
 )]
 pub struct ApiDoc;
@@ -81,11 +85,13 @@ mod tests {
                 "/api/v1/needs/{id}/interest",
                 "/api/v1/needs/{id}/matches",
                 "/api/v1/needs/{id}/status",
+                "/api/v1/network",
                 "/api/v1/overlaps",
                 "/api/v1/overlaps/clusters",
                 "/api/v1/overlaps/decisions",
                 "/api/v1/pairings",
                 "/api/v1/pairings/decisions",
+                "/api/v1/portfolio",
             ]
         );
         let needs = &doc.paths.paths["/api/v1/needs"];
@@ -119,6 +125,11 @@ mod tests {
             "PairingDecisionItem",
             "NewPairingDecision",
             "NeedsForMe",
+            "NeedFacetsItem",
+            "NetworkViewItem",
+            "NetworkEdgeItem",
+            "PortfolioItem",
+            "FirstMatchItem",
         ] {
             assert!(components.schemas.contains_key(schema), "{schema} missing");
         }

@@ -746,6 +746,73 @@ impl Store {
         .await?;
         rows.iter().map(pairing_decision_from_row).collect()
     }
+
+    /// Pairs of ids that records of `kind` refer to together, through `field_a` and `field_b`,
+    /// with the records that do (sorted): co-authors of works (`work`, `authors`, `authors`),
+    /// participants and units of projects (`project`, `participants`, `units`). With one field
+    /// each unordered pair comes once, smaller id first. Aggregated in SQL, so a corpus of many
+    /// works comes back as its (far fewer) distinct pairs.
+    pub async fn co_references(
+        &self,
+        kind: Kind,
+        field_a: &str,
+        field_b: &str,
+    ) -> Result<Vec<CoReference>> {
+        let order = if field_a == field_b {
+            " AND a.target_id < b.target_id"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT DISTINCT a.target_id AS x, b.target_id AS y, a.id AS via \
+             FROM refs a JOIN refs b ON a.kind = b.kind AND a.id = b.id \
+             WHERE a.kind = ? AND a.field = ? AND b.field = ?{order} \
+             ORDER BY x, y, via"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(kind.as_str())
+            .bind(field_a)
+            .bind(field_b)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut pairs: Vec<CoReference> = Vec::new();
+        for row in &rows {
+            let (a, b, via): (String, String, String) =
+                (row.try_get("x")?, row.try_get("y")?, row.try_get("via")?);
+            match pairs.last_mut() {
+                Some(last) if last.a == a && last.b == b => last.via.push(via),
+                _ => pairs.push(CoReference {
+                    a,
+                    b,
+                    via: vec![via],
+                }),
+            }
+        }
+        Ok(pairs)
+    }
+
+    /// When each need got its first researcher interest still marked: (need id, ISO time).
+    pub async fn first_interest_per_need(&self) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT need_id, MIN(created_at) AS first FROM interest GROUP BY need_id ORDER BY need_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("need_id")?, row.try_get("first")?)))
+            .collect()
+    }
+}
+
+/// Two ids referred to together, and the records that do (see [`Store::co_references`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoReference {
+    /// Referred to through the first field.
+    pub a: String,
+    /// Referred to through the second field.
+    pub b: String,
+    /// Ids of the records referring to both, sorted.
+    pub via: Vec<String>,
 }
 
 fn interest_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Interest> {
@@ -1083,5 +1150,62 @@ mod tests {
             .await
             .unwrap();
         assert!(store.interest_in("n1").await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn co_references_pair_each_two_ids_once_with_the_records_behind_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        store
+            .upsert_batch(&[
+                record(json!({"type": "work", "id": "w2", "title": "t", "authors": ["r2", "r1", "r3"]})),
+                record(json!({"type": "work", "id": "w1", "title": "t", "authors": ["r1", "r2"]})),
+                record(json!({"type": "project", "id": "p1", "title": "t", "participants": ["r1"], "units": ["u1", "u2"]})),
+            ])
+            .await
+            .unwrap();
+        let works = store
+            .co_references(Kind::Work, "authors", "authors")
+            .await
+            .unwrap();
+        let pairs: Vec<(&str, &str, Vec<&str>)> = works
+            .iter()
+            .map(|c| {
+                (
+                    c.a.as_str(),
+                    c.b.as_str(),
+                    c.via.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("r1", "r2", vec!["w1", "w2"]),
+                ("r1", "r3", vec!["w2"]),
+                ("r2", "r3", vec!["w2"]),
+            ]
+        );
+        let units = store
+            .co_references(Kind::Project, "participants", "units")
+            .await
+            .unwrap();
+        let pairs: Vec<(&str, &str)> = units.iter().map(|c| (c.a.as_str(), c.b.as_str())).collect();
+        assert_eq!(pairs, [("r1", "u1"), ("r1", "u2")]);
+    }
+
+    #[tokio::test]
+    async fn first_interest_per_need_is_the_earliest_mark_still_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        store.set_interest("n1", "r1", "a", true).await.unwrap();
+        store.set_interest("n1", "r2", "b", true).await.unwrap();
+        let first = store.first_interest_per_need().await.unwrap();
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].0, "n1");
+        assert!(first[0].1.starts_with("20"), "{first:?}");
+        store.set_interest("n1", "r1", "a", false).await.unwrap();
+        store.set_interest("n1", "r2", "b", false).await.unwrap();
+        assert!(store.first_interest_per_need().await.unwrap().is_empty());
     }
 }

@@ -3,7 +3,6 @@
 
 use super::WebError;
 use super::forms::{FormData, focus_label, status_label};
-use super::needs::Places;
 use super::pages::{Page, render};
 use super::session::{Viewer, check_csrf};
 use crate::AppState;
@@ -12,13 +11,13 @@ use axum::Form;
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
 use axum::response::{IntoResponse, Redirect, Response};
-use kobler_core::{Kind, NeedStatus, Record};
+use kobler_core::Kind;
 use kobler_engine::access::is_coordinator;
 use kobler_engine::{
-    Decision, OVERLAP_THRESHOLD, OverlapCluster, OverlapPair, PairingDecision, PairingSuggestion,
-    PairingVerdict, SessionUser, cluster_overlaps,
+    Decision, MatchVia, OVERLAP_THRESHOLD, OverlapCluster, OverlapPair, PairingDecision,
+    PairingSuggestion, PairingVerdict, SessionUser, cluster_overlaps,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// Suggestions per department in the queue.
 const QUEUE_PER_UNIT: usize = 3;
@@ -201,47 +200,89 @@ pub(crate) async fn decide_overlap(
     Ok(Redirect::to("/koordinering/overlapp").into_response())
 }
 
-/// One bar of a chart: label, count, and its length in the drawing.
+/// One bar of a chart: label, value as said, and its length in the drawing.
 pub(crate) struct Bar {
     pub label: String,
-    pub count: usize,
+    pub value: String,
     pub width: usize,
     pub y: usize,
 }
 
-/// A horizontal bar chart, drawn by the server as SVG.
+/// A horizontal bar chart, drawn by the server as SVG, with the same figures as a table.
 pub(crate) struct Chart {
     pub id: &'static str,
     pub title: &'static str,
+    /// The table's heading for the figures.
+    pub measure: &'static str,
     pub bars: Vec<Bar>,
     pub height: usize,
 }
 
 /// Width of the longest bar, in SVG units.
-const BAR_MAX: usize = 360;
+const BAR_MAX: usize = 340;
 /// Vertical distance between bars.
 const BAR_STEP: usize = 34;
 
-fn chart(id: &'static str, title: &'static str, counts: BTreeMap<String, usize>) -> Chart {
-    let mut counts: Vec<(String, usize)> = counts.into_iter().collect();
-    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let max = counts.first().map_or(1, |c| c.1.max(1));
-    let bars: Vec<Bar> = counts
+/// A chart of (label, value, value as said), bars in the order given.
+fn chart(
+    id: &'static str,
+    title: &'static str,
+    measure: &'static str,
+    items: Vec<(String, f64, String)>,
+) -> Chart {
+    let max = items.iter().map(|i| i.1).fold(0.0f64, f64::max).max(1e-9);
+    let bars: Vec<Bar> = items
         .into_iter()
         .enumerate()
-        .map(|(i, (label, count))| Bar {
+        .map(|(i, (label, value, said))| Bar {
             label,
-            width: (count * BAR_MAX / max).max(2),
-            count,
+            width: ((value / max * BAR_MAX as f64).round() as usize).max(2),
+            value: said,
             y: i * BAR_STEP,
         })
         .collect();
     Chart {
         id,
         title,
+        measure,
         height: bars.len().max(1) * BAR_STEP,
         bars,
     }
+}
+
+/// A chart of counts, most first.
+fn count_chart(id: &'static str, title: &'static str, counts: Vec<(String, usize)>) -> Chart {
+    chart(
+        id,
+        title,
+        "Antall behov",
+        counts
+            .into_iter()
+            .map(|(label, n)| (label, n as f64, n.to_string()))
+            .collect(),
+    )
+}
+
+/// Days as said on the page: whole days, a half where a median falls between two.
+pub(crate) fn days_said(days: f64) -> String {
+    let text = if days.fract() == 0.0 {
+        format!("{days:.0}")
+    } else {
+        format!("{days:.1}").replace('.', ",")
+    };
+    if days == 1.0 {
+        format!("{text} dag")
+    } else {
+        format!("{text} dager")
+    }
+}
+
+/// A need waiting for its first match, as the page lists it.
+pub(crate) struct WaitingNeed {
+    pub id: String,
+    pub title: String,
+    pub posted: String,
+    pub waiting: String,
 }
 
 #[derive(Template)]
@@ -250,45 +291,156 @@ pub(crate) struct PortfolioPage {
     pub page: Page,
     pub total: usize,
     pub charts: Vec<Chart>,
+    pub first_match_charts: Vec<Chart>,
+    pub matched: usize,
+    pub unmatched: usize,
+    pub without_posting_date: usize,
+    pub median: Option<String>,
+    pub via_interest: usize,
+    pub via_pairing: usize,
+    pub waiting: Vec<WaitingNeed>,
 }
 
-/// `GET /koordinering/portefolje`: needs by focus area, status and municipality.
+/// How many needs waiting for a first match the page lists.
+const WAITING_LISTED: usize = 10;
+
+/// `GET /koordinering/portefolje`: needs by focus area, status and municipality, and the time
+/// from posting to first match.
 pub(crate) async fn portfolio(
     State(state): State<AppState>,
     viewer: Viewer,
 ) -> Result<Response, WebError> {
     let session = coordinator(&viewer, "/koordinering/portefolje")?;
-    let places = Places::load(&state).await?;
-    let mut by_focus = BTreeMap::new();
-    let mut by_status = BTreeMap::new();
-    let mut by_municipality = BTreeMap::new();
-    let mut total = 0;
-    for record in state.engine.store().list(Kind::Need).await? {
-        let Record::Need(need) = record else { continue };
-        if need.status == NeedStatus::Draft {
-            continue;
-        }
-        total += 1;
-        for area in &need.focus_areas {
-            *by_focus.entry(focus_label(area).to_string()).or_insert(0) += 1;
-        }
-        *by_status
-            .entry(status_label(need.status.as_str()).to_string())
-            .or_insert(0) += 1;
-        let municipality = places
-            .municipality_of(need.unit.as_deref())
-            .and_then(|m| places.municipalities.get(m))
-            .cloned()
-            .unwrap_or_else(|| "Uten kommune".into());
-        *by_municipality.entry(municipality).or_insert(0) += 1;
-    }
+    let portfolio = state.engine.portfolio(&session.user).await?;
+    let fm = &portfolio.first_match;
+    let counts = |counts: &[kobler_engine::PortfolioCount], label: fn(&str) -> &str| {
+        counts
+            .iter()
+            .map(|c| (label(&c.key).to_string(), c.needs))
+            .collect::<Vec<_>>()
+    };
+    let by_municipality = portfolio
+        .by_municipality
+        .iter()
+        .map(|c| {
+            let name = match (&c.name, c.key.is_empty()) {
+                (Some(name), _) => name.clone(),
+                (None, true) => "Uten kommune".to_string(),
+                (None, false) => c.key.clone(),
+            };
+            (name, c.needs)
+        })
+        .collect();
+    let by_focus_days = fm
+        .by_focus
+        .iter()
+        .filter_map(|g| {
+            let median = g.median_days?;
+            Some((
+                focus_label(&g.key).to_string(),
+                median,
+                format!("{} ({} av {} behov)", days_said(median), g.matched, g.needs),
+            ))
+        })
+        .collect();
+    let bands = fm
+        .distribution
+        .iter()
+        .map(|b| {
+            let label = match b.to_days {
+                Some(to) if b.from_days == 0 => format!("0–{to} dager"),
+                Some(to) => format!("{}–{to} dager", b.from_days),
+                None => format!("Over {} dager", b.from_days - 1),
+            };
+            (label, b.needs as f64, b.needs.to_string())
+        })
+        .collect();
+    let waiting = fm
+        .needs
+        .iter()
+        .filter(|n| n.days.is_none() && n.status == "open")
+        .take(WAITING_LISTED)
+        .map(|n| WaitingNeed {
+            id: n.need.clone(),
+            title: n.title.clone(),
+            posted: n.posted.clone(),
+            waiting: days_said(n.waiting_days.unwrap_or(0) as f64),
+        })
+        .collect();
     Ok(render(&PortfolioPage {
         page: Page::new("Portefølje", "portefolje", Some(session)),
-        total,
+        total: portfolio.total,
         charts: vec![
-            chart("fokus", "Behov per fokusområde", by_focus),
-            chart("status", "Behov per status", by_status),
-            chart("kommune", "Behov per kommune", by_municipality),
+            count_chart(
+                "fokus",
+                "Behov per fokusområde",
+                counts(&portfolio.by_focus, focus_label),
+            ),
+            count_chart(
+                "status",
+                "Behov per status",
+                counts(&portfolio.by_status, status_label),
+            ),
+            count_chart("kommune", "Behov per kommune", by_municipality),
         ],
+        first_match_charts: vec![
+            chart(
+                "treff-fokus",
+                "Median tid til første treff per fokusområde",
+                "Median (behov med treff av alle)",
+                by_focus_days,
+            ),
+            chart(
+                "treff-fordeling",
+                "Behov med treff etter antall dager til første treff",
+                "Antall behov",
+                bands,
+            ),
+        ],
+        matched: fm.matched,
+        unmatched: fm.unmatched,
+        without_posting_date: fm.without_posting_date,
+        median: fm.median_days.map(days_said),
+        via_interest: fm
+            .needs
+            .iter()
+            .filter(|n| n.via == Some(MatchVia::Interest))
+            .count(),
+        via_pairing: fm
+            .needs
+            .iter()
+            .filter(|n| n.via == Some(MatchVia::Pairing))
+            .count(),
+        waiting,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_said_in_norwegian_with_a_decimal_comma() {
+        assert_eq!(days_said(1.0), "1 dag");
+        assert_eq!(days_said(12.0), "12 dager");
+        assert_eq!(days_said(12.5), "12,5 dager");
+    }
+
+    #[test]
+    fn the_longest_bar_is_the_largest_value_and_none_vanishes() {
+        let c = chart(
+            "x",
+            "X",
+            "Antall",
+            vec![
+                ("a".into(), 10.0, "10".into()),
+                ("b".into(), 0.0, "0".into()),
+                ("c".into(), 5.0, "5".into()),
+            ],
+        );
+        assert_eq!(c.bars[0].width, BAR_MAX);
+        assert_eq!(c.bars[1].width, 2);
+        assert_eq!(c.bars[2].width, BAR_MAX / 2);
+        assert_eq!(c.height, 3 * BAR_STEP);
+    }
 }

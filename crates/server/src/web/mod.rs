@@ -11,10 +11,13 @@
 //! - handlers only turn forms into engine calls; who may do what with a record is the engine's
 //!   decision ([`kobler_engine::access`] and the engine's actions).
 
+#[cfg(test)]
+mod contrast;
 mod coord;
 mod forms;
 mod limiter;
 mod needs;
+mod network;
 mod pages;
 mod session;
 
@@ -65,6 +68,7 @@ pub(crate) fn routes() -> Router<AppState> {
             get(coord::overlaps).post(coord::decide_overlap),
         )
         .route("/koordinering/portefolje", get(coord::portfolio))
+        .route("/koordinering/nettverk", get(network::network))
 }
 
 async fn stylesheet() -> Response {

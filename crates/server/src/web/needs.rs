@@ -2,7 +2,7 @@
 //! the unit, coordinators), interest (researchers), the unit's list and "for me".
 
 use super::forms::{
-    FormData, field_message, focus_label, form_field, kind_label, local_path, status_label,
+    FormData, encode, field_message, focus_label, form_field, kind_label, local_path, status_label,
 };
 use super::pages::{Page, render};
 use super::session::{Viewer, check_csrf};
@@ -18,8 +18,9 @@ use kobler_core::taxonomy::{COLLABORATION_KINDS, FOCUS_AREAS};
 use kobler_core::{Kind, Need, NeedStatus, Record, UnitKind};
 use kobler_engine::access::{may_see, works_on};
 use kobler_engine::{
-    CreateNeedError, InterestedResearcher, MatchedDepartment, MatchedResearcher, RankedNeed,
-    ResearcherSuggestion, Role, SessionUser, Similar, User,
+    CreateNeedError, FacetValue, InterestedResearcher, MatchedDepartment, MatchedResearcher,
+    NeedSearchRequest, NeedSort, RankedNeed, ResearcherSuggestion, Role, SessionUser, Similar,
+    User,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -27,8 +28,10 @@ use std::collections::{BTreeMap, HashMap};
 
 /// Needs per page of search results.
 const PAGE_SIZE: usize = 20;
-/// The most search hits filtered and paged (filters apply after the text search).
+/// The deepest result reachable by paging (50 pages).
 const SEARCH_DEPTH: usize = 1_000;
+/// Page links shown on each side of the current page.
+const PAGE_WINDOW: usize = 3;
 
 /// A need in a list.
 #[derive(Debug, Clone)]
@@ -41,7 +44,8 @@ pub(crate) struct NeedRow {
     pub municipality: String,
     pub focus: Vec<String>,
     pub deadline: String,
-    pub snippet: String,
+    /// The search snippet as HTML, the query's words in `<mark>` (escaped by the index).
+    pub snippet_html: String,
 }
 
 /// Units and municipalities by id: (name, municipality id) and name.
@@ -88,7 +92,7 @@ impl Places {
             .and_then(|(_, m)| m.as_deref())
     }
 
-    pub(crate) fn row(&self, need: &Need, snippet: String) -> NeedRow {
+    pub(crate) fn row(&self, need: &Need) -> NeedRow {
         NeedRow {
             id: need.id.clone(),
             title: need.title.clone(),
@@ -106,7 +110,7 @@ impl Places {
                 .map(|f| focus_label(f).to_string())
                 .collect(),
             deadline: need.deadline.clone().unwrap_or_default(),
-            snippet,
+            snippet_html: String::new(),
         }
     }
 }
@@ -136,8 +140,22 @@ pub(crate) struct SearchQuery {
     q: Option<String>,
     fokus: Option<String>,
     kommune: Option<String>,
+    enhet: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    sprak: Option<String>,
     status: Option<String>,
+    sorter: Option<String>,
     side: Option<String>,
+}
+
+/// A facet as a select: its values with counts.
+#[derive(Debug, Clone)]
+pub(crate) struct Facet {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub any: &'static str,
+    pub choices: Vec<Choice>,
 }
 
 #[derive(Template)]
@@ -145,18 +163,55 @@ pub(crate) struct SearchQuery {
 pub(crate) struct SearchPage {
     pub page: Page,
     pub q: String,
-    pub focus: Vec<Choice>,
-    pub municipalities: Vec<Choice>,
-    pub statuses: Vec<Choice>,
+    pub facets: Vec<Facet>,
+    pub sorts: Vec<Choice>,
     pub rows: Vec<NeedRow>,
     pub total: usize,
     pub page_no: usize,
     pub pages: usize,
+    pub first_shown: usize,
+    pub last_shown: usize,
+    pub page_links: Vec<(usize, String)>,
     pub prev_link: Option<String>,
     pub next_link: Option<String>,
 }
 
-/// `GET /behov`: full-text search with filters for focus area, municipality and status.
+/// The interface's name of a language code.
+pub(crate) fn language_label(code: &str) -> &str {
+    match code {
+        "nb" => "Bokmål",
+        "nn" => "Nynorsk",
+        "en" => "Engelsk",
+        "other" => "Annet språk",
+        other => other,
+    }
+}
+
+/// A facet's choices: every known value (or only those with needs, for long lists) with its
+/// count, in the given order, the chosen one kept even at zero.
+fn facet_choices(
+    known: Vec<(String, String)>,
+    counts: &[FacetValue],
+    selected: &str,
+    hide_empty: bool,
+) -> Vec<Choice> {
+    let count: HashMap<&str, usize> = counts.iter().map(|c| (c.value.as_str(), c.count)).collect();
+    known
+        .into_iter()
+        .filter_map(|(value, label)| {
+            let n = count.get(value.as_str()).copied().unwrap_or(0);
+            let chosen = value == selected;
+            (n > 0 || chosen || !hide_empty).then(|| Choice {
+                label: format!("{label} ({n})"),
+                selected: chosen,
+                value,
+            })
+        })
+        .collect()
+}
+
+/// `GET /behov`: full-text search with facets (focus area, municipality, department, kind,
+/// language, status) and their counts, sorting and pages.
 pub(crate) async fn search(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
@@ -164,112 +219,214 @@ pub(crate) async fn search(
 ) -> Result<Response, WebError> {
     // Unreadable parameters fall back to the plain search page rather than an error.
     let query = query.map(|Query(q)| q).unwrap_or_default();
-    let q = query.q.clone().unwrap_or_default().trim().to_string();
-    let status = query.status.clone().unwrap_or_else(|| "open".into());
-    let focus = query.fokus.clone().unwrap_or_default();
-    let municipality = query.kommune.clone().unwrap_or_default();
+    let value = |v: &Option<String>| v.as_deref().unwrap_or_default().trim().to_string();
+    let q = value(&query.q);
+    let status = query
+        .status
+        .clone()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| "open".into());
+    let focus = value(&query.fokus);
+    let municipality = value(&query.kommune);
+    let unit = value(&query.enhet);
+    let kind = value(&query.kind);
+    let language = value(&query.sprak);
+    let sort_key = match query.sorter.as_deref() {
+        Some(s @ ("relevans" | "frist" | "nyeste")) => s,
+        _ if q.is_empty() => "nyeste",
+        _ => "relevans",
+    };
+    let sort = match sort_key {
+        "frist" => NeedSort::Deadline,
+        "nyeste" => NeedSort::Newest,
+        _ => NeedSort::Relevance,
+    };
     let page_no = query
         .side
         .as_deref()
         .and_then(|s| s.parse::<usize>().ok())
         .unwrap_or(1)
         .clamp(1, SEARCH_DEPTH / PAGE_SIZE);
-    let places = Places::load(&state).await?;
-    let mut found: Vec<(Need, String)> = if q.is_empty() {
-        let mut needs: Vec<Need> = state
-            .engine
-            .store()
-            .list(Kind::Need)
-            .await?
-            .into_iter()
-            .filter_map(|r| match r {
-                Record::Need(n) => Some(n),
-                _ => None,
-            })
-            .collect();
-        needs.sort_by(|a, b| b.posted.cmp(&a.posted).then_with(|| a.id.cmp(&b.id)));
-        needs.into_iter().map(|n| (n, String::new())).collect()
-    } else {
-        let engine = state.engine.clone();
-        let text = q.clone();
-        let (_, hits) =
-            tokio::task::spawn_blocking(move || engine.search_needs(&text, 0, SEARCH_DEPTH))
-                .await
-                .map_err(|e| WebError::internal(&e))??;
-        let ids: Vec<String> = hits.iter().map(|h| h.id.clone()).collect();
-        let mut stored: HashMap<String, Need> = state
-            .engine
-            .store()
-            .get_many(Kind::Need, &ids)
-            .await?
-            .into_iter()
-            .filter_map(|r| match r {
-                Record::Need(n) => Some((n.id.clone(), n)),
-                _ => None,
-            })
-            .collect();
-        hits.into_iter()
-            .filter_map(|h| stored.remove(&h.id).map(|n| (n, h.snippet)))
-            .collect()
+    let one = |v: &str| {
+        if v.is_empty() {
+            Vec::new()
+        } else {
+            vec![v.to_string()]
+        }
     };
-    let user = viewer.as_ref().map(|s| &s.user);
-    found.retain(|(need, _)| {
-        need.status != NeedStatus::Draft
-            && may_see(user, need)
-            && (status == "alle" || need.status.as_str() == status)
-            && (focus.is_empty() || need.focus_areas.contains(&focus))
-            && (municipality.is_empty()
-                || places.municipality_of(need.unit.as_deref()) == Some(municipality.as_str()))
-    });
-    let total = found.len();
+    let request = NeedSearchRequest {
+        text: q.clone(),
+        focus_areas: one(&focus),
+        kinds: one(&kind),
+        languages: one(&language),
+        units: one(&unit),
+        municipalities: one(&municipality),
+        statuses: if status == "alle" {
+            Vec::new()
+        } else {
+            one(&status)
+        },
+        sort,
+        offset: (page_no - 1) * PAGE_SIZE,
+        limit: PAGE_SIZE,
+    };
+    let found = state.engine.browse_needs(&request).await?;
+    let places = Places::load(&state).await?;
+    let total = found.total;
     let pages = total.div_ceil(PAGE_SIZE).max(1);
-    let rows = found
+    let rows: Vec<NeedRow> = found
+        .needs
         .iter()
-        .skip((page_no - 1) * PAGE_SIZE)
-        .take(PAGE_SIZE)
-        .map(|(need, snippet)| places.row(need, snippet.clone()))
+        .map(|f| {
+            let mut row = places.row(&f.need);
+            if !q.is_empty() {
+                row.snippet_html = f.hit.snippet_html.clone();
+            }
+            row
+        })
         .collect();
     let link = |n: usize| {
         format!(
-            "/behov?q={}&fokus={}&kommune={}&status={}&side={n}",
-            super::forms::encode(&q),
-            super::forms::encode(&focus),
-            super::forms::encode(&municipality),
-            super::forms::encode(&status),
+            "/behov?q={}&fokus={}&kommune={}&enhet={}&type={}&sprak={}&status={}&sorter={}&side={n}",
+            encode(&q),
+            encode(&focus),
+            encode(&municipality),
+            encode(&unit),
+            encode(&kind),
+            encode(&language),
+            encode(&status),
+            sort_key,
         )
     };
+    let facets = &found.facets;
+    let status_counts: usize = facets.statuses.iter().map(|c| c.count).sum();
+    let mut unit_names: Vec<(String, String)> = places
+        .units
+        .iter()
+        .map(|(id, (name, m))| {
+            let place = m
+                .as_ref()
+                .and_then(|m| places.municipalities.get(m))
+                .map(|m| format!("{name}, {m}"))
+                .unwrap_or_else(|| name.clone());
+            (id.clone(), place)
+        })
+        .collect();
+    unit_names.sort_by(|a, b| a.1.cmp(&b.1));
+    let named = |values: &[&str], label: fn(&str) -> &str| {
+        values
+            .iter()
+            .map(|v| ((*v).to_string(), label(v).to_string()))
+            .collect::<Vec<_>>()
+    };
+    let mut statuses = facet_choices(
+        named(&["open", "matched", "closed"], status_label),
+        &facets.statuses,
+        &status,
+        false,
+    );
+    statuses.push(Choice {
+        value: "alle".into(),
+        label: format!("Alle ({status_counts})"),
+        selected: status == "alle",
+    });
+    let first_shown = if rows.is_empty() {
+        0
+    } else {
+        (page_no - 1) * PAGE_SIZE + 1
+    };
+    let last_shown = (page_no - 1) * PAGE_SIZE + rows.len();
     let page = SearchPage {
         page: Page::new("Søk i kunnskapsbehov", "behov", viewer.as_ref()),
-        focus: choices(FOCUS_AREAS, focus_label, std::slice::from_ref(&focus)),
-        municipalities: places
-            .municipalities
-            .iter()
-            .map(|(id, name)| Choice {
-                value: id.clone(),
-                label: name.clone(),
-                selected: *id == municipality,
-            })
-            .collect(),
-        statuses: [
-            ("open", "Åpne"),
-            ("matched", "Koblet"),
-            ("closed", "Lukket"),
-            ("alle", "Alle"),
+        facets: vec![
+            Facet {
+                id: "fokus",
+                label: "Fokusområde",
+                any: "Alle fokusområder",
+                choices: facet_choices(
+                    named(FOCUS_AREAS, focus_label),
+                    &facets.focus_areas,
+                    &focus,
+                    false,
+                ),
+            },
+            Facet {
+                id: "kommune",
+                label: "Kommune",
+                any: "Alle kommuner",
+                choices: facet_choices(
+                    places
+                        .municipalities
+                        .iter()
+                        .map(|(id, name)| (id.clone(), name.clone()))
+                        .collect(),
+                    &facets.municipalities,
+                    &municipality,
+                    false,
+                ),
+            },
+            Facet {
+                id: "enhet",
+                label: "Enhet",
+                any: "Alle enheter",
+                choices: facet_choices(unit_names, &facets.units, &unit, true),
+            },
+            Facet {
+                id: "type",
+                label: "Samarbeidsform",
+                any: "Alle samarbeidsformer",
+                choices: facet_choices(
+                    named(COLLABORATION_KINDS, kind_label),
+                    &facets.kinds,
+                    &kind,
+                    false,
+                ),
+            },
+            Facet {
+                id: "sprak",
+                label: "Språk",
+                any: "Alle språk",
+                choices: facet_choices(
+                    named(&["nb", "nn", "en", "other"], language_label),
+                    &facets.languages,
+                    &language,
+                    true,
+                ),
+            },
+            Facet {
+                id: "status",
+                label: "Status",
+                any: "",
+                choices: statuses,
+            },
+        ],
+        sorts: [
+            ("relevans", "Best treff"),
+            ("frist", "Nærmeste frist"),
+            ("nyeste", "Nyeste"),
         ]
         .iter()
         .map(|(v, l)| Choice {
             value: (*v).to_string(),
             label: (*l).to_string(),
-            selected: *v == status,
+            selected: *v == sort_key,
         })
         .collect(),
         prev_link: (page_no > 1).then(|| link(page_no - 1)),
         next_link: (page_no < pages).then(|| link(page_no + 1)),
+        page_links: (page_no.saturating_sub(PAGE_WINDOW).max(1)
+            ..=(page_no + PAGE_WINDOW)
+                .min(pages)
+                .min(SEARCH_DEPTH / PAGE_SIZE))
+            .map(|n| (n, link(n)))
+            .collect(),
         q: q.clone(),
         rows,
         total,
         page_no,
         pages,
+        first_shown,
+        last_shown,
     };
     Ok(render(&page))
 }
@@ -330,7 +487,7 @@ pub(crate) async fn show(
     };
     let page = NeedPage {
         page: Page::new(&need.title, "behov", viewer.as_ref()),
-        need: places.row(&need, String::new()),
+        need: places.row(&need),
         description: need.description.clone(),
         kinds: need
             .kinds
@@ -552,7 +709,7 @@ pub(crate) async fn create(
             let places = Places::load(&state).await?;
             let mut response = render(&PostedPage {
                 page: Page::new("Behovet er meldt inn", "ny", Some(session)),
-                need: places.row(&need, String::new()),
+                need: places.row(&need),
                 updated: false,
                 similar,
             });
@@ -617,7 +774,7 @@ pub(crate) async fn update(
             let places = Places::load(&state).await?;
             Ok(render(&PostedPage {
                 page: Page::new("Behovet er endret", "behov", Some(session)),
-                need: places.row(&need, String::new()),
+                need: places.row(&need),
                 updated: true,
                 similar,
             }))
@@ -718,7 +875,7 @@ pub(crate) async fn unit_needs(
     let page = UnitNeedsPage {
         page: Page::new("Våre behov", "mine", Some(session)),
         unit: places.unit_name(Some(&unit)),
-        rows: needs.iter().map(|n| places.row(n, String::new())).collect(),
+        rows: needs.iter().map(|n| places.row(n)).collect(),
         interest,
         matched: state.engine.matched_researchers(&unit).await?,
     };
