@@ -888,22 +888,15 @@ impl EmbedObserver for LoggedProgress {
     }
 }
 
-/// Keeps the vectors up with the store while the server runs: at start, whenever records
-/// change, and every few minutes for changes other processes made.
+/// Keeps the vectors up with the store while the server runs (see `Engine::keep_embedding`).
 fn spawn_background_embedding(engine: Engine) {
-    if engine.semantic_models().is_empty() {
-        return;
-    }
     tokio::spawn(async move {
-        let mut progress = LoggedProgress::default();
-        loop {
-            if let Err(e) = engine.embed_pending(&mut progress).await {
-                tracing::error!("background embedding failed: {e}");
-            }
-            engine
-                .wait_for_changes(std::time::Duration::from_secs(300))
-                .await;
-        }
+        engine
+            .keep_embedding(
+                &mut LoggedProgress::default(),
+                std::time::Duration::from_secs(300),
+            )
+            .await;
     });
 }
 

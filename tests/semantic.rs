@@ -164,3 +164,68 @@ fn without_models_matching_is_lexical_and_embed_says_where_it_looked() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_server_embeds_a_posted_need_in_the_background() {
+    use kobler_engine::{Engine, EngineOptions, ImportOptions, NoEmbedProgress, NoProgress, Role};
+    let Some(models) = model_dir() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("feed.jsonl");
+    std::fs::write(&feed, FEED).unwrap();
+    let options = EngineOptions {
+        model_dir: Some(models),
+        ..EngineOptions::default()
+    };
+    let engine = Engine::open_with(&dir.path().join("data"), options)
+        .await
+        .unwrap();
+    engine
+        .import(&[feed], &ImportOptions::default(), &mut NoProgress)
+        .await
+        .unwrap();
+    let background = engine.clone();
+    let worker = tokio::spawn(async move {
+        background
+            .keep_embedding(&mut NoEmbedProgress, std::time::Duration::from_secs(3600))
+            .await;
+    });
+    engine
+        .add_user(
+            "staff",
+            Role::Staff,
+            Some("u-miljo"),
+            None,
+            "a-long-password",
+        )
+        .await
+        .unwrap();
+    let staff = engine.user("staff").await.unwrap().unwrap();
+    let body = serde_json::json!({
+        "title": "Lysforurensning og insekter",
+        "description": "Hvordan påvirker gatelys insektlivet i byen?",
+        "focus_areas": ["klima-og-miljo"],
+    });
+    let (need, _) = engine.create_need(&staff, &body).await.unwrap();
+
+    // The hour-long recheck never comes: only the posting can wake the worker.
+    let need_id = vec![need.id.clone()];
+    let mut embedded = false;
+    for _ in 0..600 {
+        let have = engine
+            .store()
+            .vector_hashes(
+                "multilingual-e5-small-q4",
+                kobler_core::Kind::Need,
+                &need_id,
+            )
+            .await
+            .unwrap();
+        if have.contains_key(&need.id) {
+            embedded = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    worker.abort();
+    assert!(embedded, "the posted need was not embedded within a minute");
+}

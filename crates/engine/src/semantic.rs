@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
 
 /// Records read from the store per page while looking for stale vectors.
 const SCAN_PAGE: i64 = 2_000;
@@ -467,11 +468,19 @@ impl Engine {
         }
     }
 
-    /// Waits until records change or `timeout` passes (for a background embedder). Returns at
-    /// once without models.
-    pub async fn wait_for_changes(&self, timeout: std::time::Duration) {
-        if let Some(semantic) = &self.semantic {
-            let _ = tokio::time::timeout(timeout, semantic.changed.notified()).await;
+    /// Keeps the vectors up with the store, for a server to run in the background: embeds what
+    /// is pending at once, again whenever this engine changes records (a need posted, edited,
+    /// imported), and every `recheck` for changes other processes made. Failures are logged and
+    /// retried at the next round. Returns at once without models.
+    pub async fn keep_embedding(&self, observer: &mut dyn EmbedObserver, recheck: Duration) {
+        let Some(semantic) = &self.semantic else {
+            return;
+        };
+        loop {
+            if let Err(e) = self.embed_pending(observer).await {
+                tracing::error!("background embedding failed: {e}");
+            }
+            let _ = tokio::time::timeout(recheck, semantic.changed.notified()).await;
         }
     }
 }

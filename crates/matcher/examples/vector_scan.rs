@@ -1,0 +1,67 @@
+//! How long one exact nearest-neighbour search takes over N stored sentence vectors, and how
+//! much memory they take: the semantic half of matching one need at national scale.
+//!
+//! ```sh
+//! cargo run --release -p kobler-matcher --example vector_scan -- 100000 1000000 2000000
+//! ```
+//!
+//! Vectors are random unit vectors of 384 dimensions (the bundled models' size); a scan does
+//! the same work whatever the values.
+
+use kobler_matcher::vectors::VectorIndex;
+use std::time::Instant;
+
+const DIMENSION: usize = 384;
+const QUERIES: usize = 20;
+
+fn main() {
+    let sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let sizes = if sizes.is_empty() {
+        vec![100_000]
+    } else {
+        sizes
+    };
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+    };
+    let mut unit = |next: &mut dyn FnMut() -> f32| {
+        let v: Vec<f32> = (0..DIMENSION).map(|_| next()).collect();
+        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.into_iter().map(|x| x / n).collect::<Vec<f32>>()
+    };
+    println!(
+        "| vectors | memory (codes + scales) | build | one query, top 200 (median of {QUERIES}) |"
+    );
+    println!("|---|---|---|---|");
+    for n in sizes {
+        let started = Instant::now();
+        let mut index = VectorIndex::new(DIMENSION);
+        for i in 0..n {
+            let v = unit(&mut next);
+            index.insert(i, &v).expect("dimension");
+        }
+        let build = started.elapsed();
+        let mut times = Vec::with_capacity(QUERIES);
+        for _ in 0..QUERIES {
+            let query = unit(&mut next);
+            let started = Instant::now();
+            let found = index.nearest(&query, 200, |_| true);
+            times.push(started.elapsed());
+            assert_eq!(found.len(), 200.min(n));
+        }
+        times.sort();
+        let megabytes = (n * (DIMENSION + 4)) as f64 / 1e6;
+        println!(
+            "| {n} | {megabytes:.0} MB | {:.1} s | {:.0} ms |",
+            build.as_secs_f64(),
+            times[QUERIES / 2].as_secs_f64() * 1000.0
+        );
+    }
+}
