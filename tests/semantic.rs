@@ -229,3 +229,39 @@ async fn a_running_server_embeds_a_posted_need_in_the_background() {
     worker.abort();
     assert!(embedded, "the posted need was not embedded within a minute");
 }
+
+#[test]
+fn overlap_flags_carry_the_semantic_signal_when_the_multilingual_model_is_installed() {
+    let Some(models) = model_dir() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("feed.jsonl");
+    // The same need again, in nynorsk.
+    let nynorsk = r#"{"type": "need", "id": "n-natt-nn", "title": "Nattsvermarar og månelys", "description": "Korleis påverkar månen og kunstig lys om natta nattsvermarane i bynære område?", "unit": "u-miljo", "focus_areas": ["klima-og-miljo"], "kinds": ["masteroppgave"], "posted": "2026-03-03", "status": "open"}"#;
+    std::fs::write(&feed, format!("{FEED}{nynorsk}\n")).unwrap();
+    let data = dir.path().join("data");
+    run_ok(&data, &models, &["import", feed.to_str().unwrap()]);
+
+    let with_vectors = json_lines(&run_ok(&data, &models, &["overlaps", "--json"]));
+    let pair = with_vectors
+        .iter()
+        .find(|p| p["b"] == "n-natt-nn" || p["a"] == "n-natt-nn")
+        .expect("the two versions are flagged");
+    assert!(pair["semantic"].as_f64().unwrap() >= 0.23, "{pair}");
+    assert!(
+        pair["signals"]
+            .as_array()
+            .unwrap()
+            .contains(&"semantic".into()),
+        "{pair}"
+    );
+
+    let without = json_lines(&ok(&data, &["overlaps", "--json"]));
+    assert!(
+        without.iter().all(|p| p["semantic"] == 0.0
+            && !p["signals"]
+                .as_array()
+                .unwrap()
+                .contains(&"semantic".into())),
+        "{without:?}"
+    );
+}

@@ -122,7 +122,7 @@ pub(crate) fn record_kind(kind: DocKind) -> Kind {
 }
 
 /// The index's kind of document for a stored record's vector.
-fn doc_kind(kind: Kind) -> Option<DocKind> {
+pub(crate) fn doc_kind(kind: Kind) -> Option<DocKind> {
     match kind {
         Kind::Need => Some(DocKind::Need),
         Kind::Work => Some(DocKind::Work),

@@ -8,7 +8,12 @@
 //! - **text**: near-duplicate wording, the estimated Jaccard similarity of the two texts'
 //!   analysed word pairs (MinHash), with candidates from banded LSH.
 //!
-//! A pair's score is the larger of the two, and it is flagged when that reaches the threshold.
+//! - **semantic** (when the multilingual embedding model is installed): the cosine of the two
+//!   texts' sentence vectors, mapped onto the same scale; each need's nearest needs and projects
+//!   by vector are candidates too, which catches the same question asked in other words and
+//!   another language.
+//!
+//! A pair's score is the largest of them, and it is flagged when that reaches the threshold.
 //! Both signals cost about one top-k query or one signature per document, so a whole run grows
 //! linearly with the number of needs and projects.
 //!
@@ -33,6 +38,10 @@ pub const MATERIAL_CHANGE: f32 = 0.8;
 const CANDIDATES: usize = 20;
 /// Terms per language group in a need's overlap query, the most distinctive first.
 const QUERY_TERMS: usize = 24;
+/// The e5 cosine that scores exactly [`OVERLAP_THRESHOLD`] on the semantic signal: just above
+/// the most similar pair labelled "no overlap" on the development set (0.902); see
+/// `docs/overlap.md`. Cosines are mapped linearly from here (threshold) to 1 (score 1).
+const SEMANTIC_OVERLAP_COSINE: f32 = 0.91;
 
 /// Which signal found a pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -42,6 +51,8 @@ pub enum Signal {
     Topic,
     /// Near-duplicate wording.
     Text,
+    /// Close sentence vectors: the same meaning, in any words or language.
+    Semantic,
 }
 
 /// The decision in force on a flagged pair.
@@ -77,6 +88,8 @@ pub struct OverlapPair {
     pub topic: f32,
     /// The text signal's score (estimated Jaccard of word pairs).
     pub text: f32,
+    /// The semantic signal's score (0 when either side has no vector).
+    pub semantic: f32,
     /// Words both texts use (as the need writes them).
     pub shared_terms: Vec<String>,
     /// The project's status, for need–project pairs (planned, active or completed).
@@ -130,11 +143,12 @@ struct Item {
 struct Scores {
     topic: f32,
     text: f32,
+    semantic: f32,
 }
 
 impl Scores {
     fn combined(self) -> f32 {
-        self.topic.max(self.text)
+        self.topic.max(self.text).max(self.semantic)
     }
 
     fn signals(self, threshold: f32) -> Vec<Signal> {
@@ -144,6 +158,9 @@ impl Scores {
         }
         if self.text >= threshold {
             signals.push(Signal::Text);
+        }
+        if self.semantic >= threshold {
+            signals.push(Signal::Semantic);
         }
         signals
     }
@@ -163,6 +180,8 @@ impl Engine {
             let scores = Scores {
                 topic,
                 text: text_similarity(signature.as_ref(), signature_of(&hit_analysed).as_ref()),
+                // The author is still writing: no vector yet, and no encoder call per keystroke.
+                semantic: 0.0,
             };
             if scores.combined() < threshold {
                 continue;
@@ -286,6 +305,12 @@ impl Engine {
                 scores.entry(key).or_default();
             }
         }
+        // Semantic: each need's nearest needs and projects by sentence vector.
+        if let Some(cosines) = self.semantic_overlaps(&items, &position, &scores).await? {
+            for (key, cosine) in cosines {
+                scores.entry(key).or_default().semantic = semantic_score(cosine);
+            }
+        }
         for (&(i, j), entry) in scores.iter_mut() {
             entry.text = text_similarity(items[i].signature.as_ref(), items[j].signature.as_ref());
         }
@@ -327,6 +352,7 @@ impl Engine {
                     signals: pair_scores.signals(threshold),
                     topic: pair_scores.topic,
                     text: pair_scores.text,
+                    semantic: pair_scores.semantic,
                     shared_terms,
                     status: b.status.clone().filter(|_| b.kind == DocKind::Project),
                     decision,
@@ -343,6 +369,59 @@ impl Engine {
                 .then_with(|| (&x.a, &x.b).cmp(&(&y.a, &y.b)))
         });
         Ok(out)
+    }
+
+    /// Cosines under the multilingual model (the one that reads every language, so that a
+    /// bokmål need and an English project are compared fairly): for every pair already a
+    /// candidate, and for each need's nearest needs and projects. `None` without that model or
+    /// its vectors; items not embedded yet simply have no semantic score.
+    async fn semantic_overlaps(
+        &self,
+        items: &[Item],
+        position: &HashMap<(DocKind, &str), usize>,
+        candidates: &HashMap<(usize, usize), Scores>,
+    ) -> Result<Option<Vec<((usize, usize), f32)>>> {
+        let Some(model) = self
+            .multilingual_model()
+            .filter(|_| self.options.scoring != crate::Scoring::Lexical)
+        else {
+            return Ok(None);
+        };
+        let key = |item: &Item| (kind_of(item.kind), item.id.clone());
+        self.with_vectors(model, |index| {
+            let mut out = Vec::new();
+            for (&(i, j), _) in candidates {
+                if let Some(query) = index.vector(&key(&items[i]))
+                    && let Some(cosine) = index.similarity(&query, &key(&items[j]))
+                {
+                    out.push(((i, j), cosine));
+                }
+            }
+            for (i, item) in items.iter().enumerate().filter(|(_, item)| item.query) {
+                let Some(query) = index.vector(&key(item)) else {
+                    continue;
+                };
+                let nearest = index.nearest(&query, CANDIDATES + 1, |(kind, _)| {
+                    matches!(kind, Kind::Need | Kind::Project)
+                });
+                for ((kind, id), cosine) in nearest {
+                    let Some(doc_kind) = crate::matching::doc_kind(kind) else {
+                        continue;
+                    };
+                    let Some(&j) = position.get(&(doc_kind, id.as_str())) else {
+                        continue;
+                    };
+                    if let Some(pair) = pair_key(items, i, j)
+                        && !candidates.contains_key(&pair)
+                        && semantic_score(cosine) > 0.0
+                    {
+                        out.push((pair, cosine));
+                    }
+                }
+            }
+            out
+        })
+        .await
     }
 
     /// The open and matched needs, and every project, with their signatures.
@@ -533,6 +612,13 @@ fn vocabulary(analysed: &AnalysedText) -> String {
     words.into_iter().collect::<Vec<_>>().join(" ")
 }
 
+/// The semantic signal's score for a cosine: [`OVERLAP_THRESHOLD`] at
+/// [`SEMANTIC_OVERLAP_COSINE`], 1 at 1, 0 well below.
+fn semantic_score(cosine: f32) -> f32 {
+    let slope = (1.0 - OVERLAP_THRESHOLD) / (1.0 - SEMANTIC_OVERLAP_COSINE);
+    (OVERLAP_THRESHOLD + (cosine - SEMANTIC_OVERLAP_COSINE) * slope).clamp(0.0, 1.0)
+}
+
 fn text_similarity(a: Option<&Signature>, b: Option<&Signature>) -> f32 {
     match (a, b) {
         (Some(a), Some(b)) => a.jaccard(b),
@@ -649,6 +735,7 @@ mod tests {
             signals: vec![Signal::Topic],
             topic: score,
             text: 0.0,
+            semantic: 0.0,
             shared_terms: Vec::new(),
             status: None,
             decision: None,
@@ -668,6 +755,15 @@ mod tests {
         assert_eq!(clusters[0].pairs, 2);
         assert!((clusters[0].score - 0.8).abs() < 1e-6);
         assert_eq!(clusters[1].members.len(), 2);
+    }
+
+    #[test]
+    fn the_semantic_score_meets_the_threshold_at_the_calibrated_cosine() {
+        assert!((semantic_score(SEMANTIC_OVERLAP_COSINE) - OVERLAP_THRESHOLD).abs() < 1e-6);
+        assert!((semantic_score(1.0) - 1.0).abs() < 1e-6);
+        assert!(semantic_score(0.95) > OVERLAP_THRESHOLD);
+        assert!(semantic_score(0.90) < OVERLAP_THRESHOLD);
+        assert_eq!(semantic_score(0.5), 0.0);
     }
 
     #[test]

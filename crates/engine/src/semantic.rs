@@ -164,6 +164,14 @@ impl Semantic {
         self.models.present()
     }
 
+    /// The multilingual model, when installed: the one whose cosines compare texts of any two
+    /// languages on one scale.
+    pub(crate) fn multilingual(&self) -> Option<ModelKind> {
+        self.models
+            .contains(ModelKind::MultilingualE5SmallQ4)
+            .then_some(ModelKind::MultilingualE5SmallQ4)
+    }
+
     /// The model for a text in `lang`.
     pub(crate) fn model_for(&self, lang: Lang) -> Option<ModelKind> {
         self.models.for_language(lang)
@@ -459,6 +467,11 @@ impl Engine {
         semantic.catch_up(&self.store, model).await?;
         let loaded = semantic.read();
         Ok(loaded.get(&model).map(|l| f(&l.index)))
+    }
+
+    /// The multilingual model, when installed (see [`Semantic::multilingual`]).
+    pub(crate) fn multilingual_model(&self) -> Option<ModelKind> {
+        self.semantic.as_ref().and_then(|s| s.multilingual())
     }
 
     /// Wakes a background embedder: records changed.

@@ -199,7 +199,7 @@ impl<K: Clone + Eq + Hash + Send + Sync> VectorIndex<K> {
         };
         let n = self.len();
         let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
-        let mut found: Vec<Scored> = if n < PARALLEL_FROM || threads < 2 {
+        let found: Vec<Scored> = if n < PARALLEL_FROM || threads < 2 {
             scan(0..n)
         } else {
             let chunk = n.div_ceil(threads);

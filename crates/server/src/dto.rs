@@ -616,7 +616,8 @@ pub struct SimilarItem {
     pub title: String,
     /// Similarity in [0, 1].
     pub score: f32,
-    /// Which signals fired: `topic` (same subject) and/or `text` (near-duplicate wording).
+    /// Which signals fired: `topic` (same subject), `text` (near-duplicate wording),
+    /// `semantic` (close sentence vectors).
     pub signals: Vec<String>,
     /// Words both texts use.
     pub shared_terms: Vec<String>,
@@ -632,6 +633,7 @@ fn signal_names(signals: &[Signal]) -> Vec<String> {
             match s {
                 Signal::Topic => "topic",
                 Signal::Text => "text",
+                Signal::Semantic => "semantic",
             }
             .to_string()
         })
@@ -680,14 +682,16 @@ pub struct OverlapItem {
     /// `need` or `project`.
     #[schema(example = "project")]
     pub b_kind: String,
-    /// Similarity in [0, 1]: the stronger of the two signals.
+    /// Similarity in [0, 1]: the strongest of the signals.
     pub score: f32,
-    /// Which signals reached the threshold: `topic` and/or `text`.
+    /// Which signals reached the threshold: `topic`, `text` and/or `semantic`.
     pub signals: Vec<String>,
     /// The topic signal (same subject in the index, across languages).
     pub topic: f32,
     /// The text signal (near-duplicate wording, estimated Jaccard of word pairs).
     pub text: f32,
+    /// The semantic signal (close sentence vectors; 0 without the multilingual model).
+    pub semantic: f32,
     /// Words both texts use.
     pub shared_terms: Vec<String>,
     /// The project's status (planned, active, completed), for need–project pairs.
@@ -736,6 +740,7 @@ impl From<OverlapPair> for OverlapItem {
             signals: signal_names(&p.signals),
             topic: p.topic,
             text: p.text,
+            semantic: p.semantic,
             shared_terms: p.shared_terms,
             status: p.status,
             decision: p.decision.map(Into::into),
