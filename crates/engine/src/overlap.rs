@@ -390,7 +390,7 @@ impl Engine {
         let key = |item: &Item| (kind_of(item.kind), item.id.clone());
         self.with_vectors(model, |index| {
             let mut out = Vec::new();
-            for (&(i, j), _) in candidates {
+            for &(i, j) in candidates.keys() {
                 if let Some(query) = index.vector(&key(&items[i]))
                     && let Some(cosine) = index.similarity(&query, &key(&items[j]))
                 {
