@@ -21,8 +21,9 @@ const DEPARTMENT_DEPTH: usize = 50;
 const COLLABORATION_BONUS: f32 = 0.15;
 /// How many documents nearest to the need's vector join the lexical evidence.
 const SEMANTIC_DEPTH: usize = 200;
-/// Weight of the lexical part of a document's blended score (the semantic part weighs the
-/// rest); chosen on the dev set, see docs/matching.md §Semantic blend.
+/// Weight of the lexical part of a blended score, a researcher's for a need or a need's for a
+/// researcher (the semantic part weighs the rest); chosen on the dev set, see
+/// docs/matching.md §Semantic blend.
 const LEXICAL_WEIGHT: f32 = 0.6;
 /// How many of a researcher's documents count in the semantic part: the best one alone, since
 /// averaging punishes the researcher with one precise work (docs/semantic.md).
