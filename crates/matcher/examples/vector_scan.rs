@@ -31,7 +31,7 @@ fn main() {
         state ^= state << 17;
         (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
     };
-    let mut unit = |next: &mut dyn FnMut() -> f32| {
+    let unit = |next: &mut dyn FnMut() -> f32| {
         let v: Vec<f32> = (0..DIMENSION).map(|_| next()).collect();
         let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
         v.into_iter().map(|x| x / n).collect::<Vec<f32>>()
