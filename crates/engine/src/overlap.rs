@@ -23,7 +23,7 @@
 use crate::{Engine, EngineError, Result, Role};
 use kobler_core::{Kind, Need, NeedStatus, Record};
 use kobler_matcher::minhash::{LshIndex, Signature, vocabulary_overlap};
-use kobler_search::{AnalysedText, DocKind, Hit, RetrieveFilter};
+use kobler_search::{AnalysedText, DocKind, Hit};
 use kobler_store::{Decision, OverlapDecision, User};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
@@ -38,6 +38,10 @@ pub const MATERIAL_CHANGE: f32 = 0.8;
 const CANDIDATES: usize = 20;
 /// Terms per language group in a need's overlap query, the most distinctive first.
 const QUERY_TERMS: usize = 24;
+/// Postings one overlap query may walk to find its candidates (see `SearchIndex::peers`): this
+/// bounds a need's check, and so a whole run grows linearly, whatever the corpus size. Queries
+/// whose terms fit in it are exact; on the development set every one does (`docs/overlap.md`).
+const QUERY_POSTINGS: u64 = 30_000;
 /// The e5 cosine that scores exactly [`OVERLAP_THRESHOLD`] on the semantic signal: just above
 /// the most similar pair labelled "no overlap" on the development set (0.902); see
 /// `docs/overlap.md`. Cosines are mapped linearly from here (threshold) to 1 (score 1).
@@ -205,12 +209,9 @@ impl Engine {
     /// The needs and projects retrieved for need `id` with `text` (other than itself, drafts and
     /// closed needs), each with its topic score: its retrieval score relative to the need's own.
     fn topical_neighbours(&self, id: &str, text: &str) -> Result<Vec<(Hit, f32)>> {
-        let filter = RetrieveFilter {
-            kinds: vec![DocKind::Need, DocKind::Project],
-            status: None,
-            distinctive_terms: Some(QUERY_TERMS),
-        };
-        let hits = self.index.retrieve(text, &filter, CANDIDATES + 1)?;
+        let hits = self
+            .index
+            .peers(text, CANDIDATES + 1, QUERY_TERMS, QUERY_POSTINGS)?;
         let self_score = self_score(id, &hits);
         Ok(hits
             .into_iter()

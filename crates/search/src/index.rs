@@ -8,20 +8,26 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, QueryParser, TermQuery};
+use tantivy::query::{
+    Bm25StatisticsProvider, BooleanQuery, BoostQuery, EnableScoring, Occur, PhraseQuery, Query,
+    QueryParser, TermQuery,
+};
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
-use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::tokenizer::{PreTokenizedString, TextAnalyzer, Token};
+use tantivy::{
+    DocAddress, DocId, DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term,
+};
 
 mod facets;
 pub use facets::{FacetFilter, NeedFacet, NeedQuery, NeedSearch, NeedSort};
 
 /// Bumped when the schema in this file changes, so that old indexes are rebuilt.
 /// 2: needs carry their focus areas, kinds and dates, and the facet fields are fast fields.
-const SCHEMA_VERSION: u32 = 2;
+/// 3: needs and projects also fill the peer fields (words and word pairs) for overlap queries.
+const SCHEMA_VERSION: u32 = 3;
 /// Memory the index writer may use for its buffers.
 const WRITER_MEMORY: usize = 100_000_000;
 /// Titles weigh more than bodies: a word in the title says what the text is about.
@@ -229,11 +235,6 @@ pub struct RetrieveFilter {
     pub kinds: Vec<DocKind>,
     /// Only documents with this status (e.g. open needs).
     pub status: Option<String>,
-    /// Query with only this many of the text's terms per language group, the most distinctive
-    /// first (term count × inverse document frequency), instead of all of them: the "more like
-    /// this" shape for comparing whole documents, whose cost does not grow with the text's
-    /// length or with its common words.
-    pub distinctive_terms: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -254,6 +255,11 @@ struct Fields {
     deadline: Field,
     /// Per analyser group: (title field, body field).
     text: BTreeMap<String, (Field, Field)>,
+    /// Per analyser group: (title field, body field) of needs and projects only, holding each
+    /// analysed word and each pair of consecutive ones ([`peer_tokens`]). Overlap queries run
+    /// here: no work's postings to walk, no kind filter, and phrases are single terms, so the
+    /// query is a plain union of terms that tantivy prunes (block-max WAND).
+    peer: BTreeMap<String, (Field, Field)>,
 }
 
 /// The index: one tantivy index under the data directory.
@@ -293,6 +299,7 @@ fn build_schema(definition: &IndexDefinition) -> (Schema, Fields) {
     let posted = builder.add_i64_field("posted", FAST);
     let deadline = builder.add_i64_field("deadline", FAST);
     let mut text = BTreeMap::new();
+    let mut peer = BTreeMap::new();
     for group in definition.groups.keys() {
         let options = TextOptions::default()
             .set_indexing_options(
@@ -304,6 +311,16 @@ fn build_schema(definition: &IndexDefinition) -> (Schema, Fields) {
         let title = builder.add_text_field(&format!("title_{group}"), options.clone());
         let body = builder.add_text_field(&format!("body_{group}"), options);
         text.insert(group.clone(), (title, body));
+        // Pre-tokenized (the tokenizer named here is never run on them), counted, not stored.
+        let peer_options = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(&tokenizer_name(group))
+                .set_index_option(IndexRecordOption::WithFreqs),
+        );
+        let peer_title =
+            builder.add_text_field(&format!("peer_title_{group}"), peer_options.clone());
+        let peer_body = builder.add_text_field(&format!("peer_body_{group}"), peer_options);
+        peer.insert(group.clone(), (peer_title, peer_body));
     }
     let fields = Fields {
         key,
@@ -319,6 +336,7 @@ fn build_schema(definition: &IndexDefinition) -> (Schema, Fields) {
         posted,
         deadline,
         text,
+        peer,
     };
     (builder.build(), fields)
 }
@@ -588,9 +606,17 @@ impl SearchIndex {
             _ => detect_language(&format!("{title}\n{body}")),
         };
         doc.add_text(f.lang, lang.code());
-        if let Some((title_field, body_field)) = f.text.get(self.definition.group_of(lang)) {
+        let group = self.definition.group_of(lang);
+        if let Some((title_field, body_field)) = f.text.get(group) {
             doc.add_text(*title_field, &title);
             doc.add_text(*body_field, &body);
+        }
+        if matches!(kind, DocKind::Need | DocKind::Project)
+            && let (Some(&(title_field, body_field)), Some(analyzer)) =
+                (f.peer.get(group), self.analyzers.get(group))
+        {
+            doc.add_pre_tokenized_text(title_field, peer_tokens(analyzer, &title));
+            doc.add_pre_tokenized_text(body_field, peer_tokens(analyzer, &body));
         }
         doc
     }
@@ -613,13 +639,18 @@ impl SearchIndex {
     /// A query for documents about the same things as `text`: every analysed term of the text
     /// in every group's title and body fields, weighted by how often the text uses it; the parts
     /// of its compounds; and the other-language terms of the thesaurus concepts it uses.
-    fn text_query(&self, text: &str, distinctive_terms: Option<usize>) -> Option<Box<dyn Query>> {
+    /// `target` says which documents' fields, and how many of the text's terms, it uses.
+    fn text_clauses(&self, text: &str, target: Target) -> Vec<Clause> {
         let searcher = self.reader.searcher();
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let fields = match target {
+            Target::Documents => &self.fields.text,
+            Target::Peers { .. } => &self.fields.peer,
+        };
+        let mut clauses: Vec<Clause> = Vec::new();
         let mut sequences: HashMap<String, Vec<String>> = HashMap::new();
         let mut own_terms: HashMap<String, HashSet<String>> = HashMap::new();
         for (group, analyzer) in &self.analyzers {
-            let Some(&(title, body)) = self.fields.text.get(group) else {
+            let Some(&(title, body)) = fields.get(group) else {
                 continue;
             };
             let sequence: Vec<String> = analyse_positions(analyzer, text)
@@ -644,12 +675,17 @@ impl SearchIndex {
             }
             own_terms.insert(group.clone(), weights.keys().cloned().collect());
             let mut weights: Vec<(String, f32)> = weights.into_iter().collect();
-            match distinctive_terms {
-                Some(keep) => {
+            match target {
+                Target::Peers {
+                    distinctive_terms: keep,
+                } => {
+                    // Distinctive within everything indexed, works too: a word that is rare
+                    // among needs but common in research says little about the subject.
+                    let all_body = self.fields.text.get(group).map_or(body, |&(_, b)| b);
                     let docs = searcher.num_docs() as f32;
                     let idf = |term: &str| {
                         let df = searcher
-                            .doc_freq(&Term::from_field_text(body, term))
+                            .doc_freq(&Term::from_field_text(all_body, term))
                             .unwrap_or(0) as f32;
                         (1.0 + (docs - df + 0.5) / (df + 0.5)).ln()
                     };
@@ -661,7 +697,7 @@ impl SearchIndex {
                     ranked.truncate(keep);
                     weights = ranked.into_iter().map(|(_, t, c)| (t, c)).collect();
                 }
-                None => {
+                Target::Documents => {
                     weights.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
                     weights.truncate(MAX_QUERY_TERMS);
                 }
@@ -673,14 +709,14 @@ impl SearchIndex {
                 } else {
                     count
                 };
-                push_term_clauses(&mut clauses, title, body, &[(0, term)], weight);
+                push_term_clauses(&mut clauses, title, body, &[(0, term)], weight, target);
             }
             sequences.insert(group.clone(), sequence);
         }
         for hit in self.thesaurus.find(&sequences) {
             let weight = self.options.expansion_weight * (1.0 + 0.5 * (hit.count as f32).ln());
             for term in hit.terms {
-                let Some(&(title, body)) = self.fields.text.get(&term.group) else {
+                let Some(&(title, body)) = fields.get(&term.group) else {
                     continue;
                 };
                 if let [(_, single)] = term.terms.as_slice()
@@ -690,14 +726,16 @@ impl SearchIndex {
                 {
                     continue;
                 }
-                push_term_clauses(&mut clauses, title, body, &term.terms, weight);
+                push_term_clauses(&mut clauses, title, body, &term.terms, weight, target);
             }
         }
-        if clauses.is_empty() {
-            None
-        } else {
-            Some(Box::new(BooleanQuery::new(clauses)))
-        }
+        clauses
+    }
+
+    /// [`SearchIndex::text_clauses`] as one query; `None` when the text has no terms.
+    fn text_query(&self, text: &str, target: Target) -> Option<Box<dyn Query>> {
+        let clauses = self.text_clauses(text, target);
+        (!clauses.is_empty()).then(|| union(&clauses))
     }
 
     /// Analysed parts of the long words of `text` that split into two words the index knows
@@ -793,12 +831,76 @@ impl SearchIndex {
 
     /// The `top` documents most about the same things as `text`, best first.
     pub fn retrieve(&self, text: &str, filter: &RetrieveFilter, top: usize) -> Result<Vec<Hit>> {
-        let Some(query) = self.text_query(text, filter.distinctive_terms) else {
+        let Some(query) = self.text_query(text, Target::Documents) else {
             return Ok(Vec::new());
         };
-        let query = self.filtered(query, filter);
+        self.top_hits(&self.filtered(query, filter), top)
+    }
+
+    /// The `top` needs and projects (of any status) most about the same things as `text`, best
+    /// first, found with only the text's `distinctive_terms` most distinctive terms per language
+    /// group (term count × inverse document frequency in the whole index, as "more like this"
+    /// does): for comparing whole needs with each other. The query runs on fields that only
+    /// needs and projects fill, so works, however many, are never read and no kind filter is
+    /// needed; words are weighed by the whole index's statistics all the same
+    /// ([`PeerStatistics`]).
+    ///
+    /// The cost is bounded whatever the corpus size: when the terms' postings add up to more
+    /// than `postings_budget`, the rarest terms that fit in it find the candidates, and only
+    /// those are scored by the whole query. Below the budget the answer is exact; above it, a
+    /// document sharing none of the text's rarest terms can be missed.
+    pub fn peers(
+        &self,
+        text: &str,
+        top: usize,
+        distinctive_terms: usize,
+        postings_budget: u64,
+    ) -> Result<Vec<Hit>> {
+        let clauses = self.text_clauses(text, Target::Peers { distinctive_terms });
+        if clauses.is_empty() {
+            return Ok(Vec::new());
+        }
         let searcher = self.reader.searcher();
-        let found = searcher.search(&query, &TopDocs::with_limit(top.max(1)))?;
+        let twins = self
+            .fields
+            .peer
+            .iter()
+            .filter_map(|(group, &(title, body))| {
+                let &(all_title, all_body) = self.fields.text.get(group)?;
+                Some([(title, all_title), (body, all_body)])
+            })
+            .flatten()
+            .collect();
+        let statistics = PeerStatistics::new(&searcher, twins)?;
+        let top = TopDocs::with_limit(top.max(1));
+        let candidates = within_budget(&clauses, postings_budget, |term| {
+            searcher.doc_freq(term).unwrap_or(0)
+        });
+        let found = match candidates {
+            None => {
+                searcher.search_with_statistics_provider(&*union(&clauses), &top, &statistics)?
+            }
+            Some(rarest) => {
+                let shortlist = searcher.search_with_statistics_provider(
+                    &*union(&rarest),
+                    &top,
+                    &statistics,
+                )?;
+                let addresses: Vec<DocAddress> = shortlist.iter().map(|&(_, a)| a).collect();
+                let mut scored = exact_scores(&searcher, &statistics, &clauses, &addresses)?;
+                scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+                scored
+            }
+        };
+        found
+            .into_iter()
+            .map(|(score, address)| self.hit(&searcher, score, address))
+            .collect()
+    }
+
+    fn top_hits(&self, query: &dyn Query, top: usize) -> Result<Vec<Hit>> {
+        let searcher = self.reader.searcher();
+        let found = searcher.search(query, &TopDocs::with_limit(top.max(1)))?;
         found
             .into_iter()
             .map(|(score, address)| self.hit(&searcher, score, address))
@@ -940,6 +1042,13 @@ impl SearchIndex {
         Ok((total, hits))
     }
 
+    /// `text` with its nynorsk word forms written the bokmål way (the pairs of `index/nb_nn.tsv`),
+    /// punctuation and every other word kept: for readers of whole sentences that know bokmål
+    /// better than nynorsk.
+    pub fn in_bokmal_spelling(&self, text: &str) -> String {
+        crate::normalise::respell(text, &self.definition.spelling)
+    }
+
     /// `text` analysed once by the analyser group of its detected language: lower-cased,
     /// stemmed, nynorsk spelled the bokmål way, stop words gone, each term with the word it came
     /// from. Comparing one text with many others starts here, so the analysis and the language
@@ -1053,29 +1162,268 @@ impl SearchIndex {
     }
 }
 
-/// Adds a term (one analysed term) or a phrase (several, with relative positions) as Should
-/// clauses on a title and a body field.
+/// Which documents a text query looks for, and in which fields.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    /// Every document's text fields, with up to [`MAX_QUERY_TERMS`] terms per group; phrases
+    /// are matched by position.
+    Documents,
+    /// Needs and projects, in their peer fields, with only this many of the text's most
+    /// distinctive terms per group; a phrase is matched as its consecutive word pairs.
+    Peers {
+        /// Terms kept per analyser group.
+        distinctive_terms: usize,
+    },
+}
+
+/// The clauses as one query: the sum of whichever match.
+fn union(clauses: &[Clause]) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(
+        clauses.iter().map(|c| (Occur::Should, c.query())).collect(),
+    ))
+}
+
+/// The score [`union`] of `clauses` gives each of `documents`, found by seeking each clause's
+/// postings to those documents only: the cost grows with the clauses and the documents asked
+/// about, not with how many documents the clauses match.
+fn exact_scores(
+    searcher: &tantivy::Searcher,
+    statistics: &dyn Bm25StatisticsProvider,
+    clauses: &[Clause],
+    documents: &[DocAddress],
+) -> Result<Vec<(f32, DocAddress)>> {
+    let scoring = EnableScoring::enabled_from_statistics_provider(statistics, searcher);
+    let weights = clauses
+        .iter()
+        .map(|clause| clause.query().weight(scoring))
+        .collect::<tantivy::Result<Vec<_>>>()?;
+    let mut by_segment: BTreeMap<u32, Vec<DocId>> = BTreeMap::new();
+    for address in documents {
+        by_segment
+            .entry(address.segment_ord)
+            .or_default()
+            .push(address.doc_id);
+    }
+    let mut out = Vec::with_capacity(documents.len());
+    for (segment_ord, mut docs) in by_segment {
+        docs.sort_unstable();
+        docs.dedup();
+        let reader = searcher.segment_reader(segment_ord);
+        let mut scores = vec![0.0f32; docs.len()];
+        for weight in &weights {
+            let mut scorer = weight.scorer(reader, 1.0)?;
+            for (score, &doc) in scores.iter_mut().zip(&docs) {
+                if scorer.doc() < doc {
+                    scorer.seek(doc);
+                }
+                if scorer.doc() == doc {
+                    *score += scorer.score();
+                }
+            }
+        }
+        out.extend(scores.into_iter().zip(docs).map(|(score, doc_id)| {
+            (
+                score,
+                DocAddress {
+                    segment_ord,
+                    doc_id,
+                },
+            )
+        }));
+    }
+    Ok(out)
+}
+
+/// The rarest term clauses whose postings (`doc_freq` of each) add up to at most `budget`, at
+/// least the rarest one; `None` when every clause fits, so the whole query is affordable.
+/// Terms no document has are left out: they cost nothing and find nothing.
+fn within_budget(
+    clauses: &[Clause],
+    budget: u64,
+    doc_freq: impl Fn(&Term) -> u64,
+) -> Option<Vec<Clause>> {
+    let mut by_cost: Vec<(u64, &Term, f32)> = clauses
+        .iter()
+        .filter_map(|clause| match clause {
+            Clause::Term(term, boost) => Some((doc_freq(term), term, *boost)),
+            Clause::Phrase(..) => None,
+        })
+        .filter(|&(df, _, _)| df > 0)
+        .collect();
+    if by_cost.iter().map(|&(df, _, _)| df).sum::<u64>() <= budget {
+        return None;
+    }
+    by_cost.sort_by_key(|&(df, _, _)| df);
+    let mut spent = 0;
+    let mut chosen = Vec::new();
+    for (df, term, boost) in by_cost {
+        if !chosen.is_empty() && spent + df > budget {
+            break;
+        }
+        spent += df;
+        chosen.push(Clause::Term(term.clone(), boost));
+    }
+    Some(chosen)
+}
+
+/// One weighted clause of a text query.
+enum Clause {
+    /// A term with its boost.
+    Term(Term, f32),
+    /// Terms at relative positions, with the boost of the whole phrase.
+    Phrase(Vec<(usize, Term)>, f32),
+}
+
+impl Clause {
+    fn query(&self) -> Box<dyn Query> {
+        let (query, boost): (Box<dyn Query>, f32) = match self {
+            Clause::Term(term, boost) => (
+                Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+                *boost,
+            ),
+            Clause::Phrase(terms, boost) => (
+                Box::new(PhraseQuery::new_with_offset(terms.clone())),
+                *boost,
+            ),
+        };
+        Box::new(BoostQuery::new(query, boost))
+    }
+}
+
+/// Adds a term (one analysed term) or a phrase (several, with relative positions) as clauses on
+/// a title and a body field. For [`Target::Peers`] a phrase becomes its consecutive word pairs
+/// ([`word_pair`]), each a term carrying an equal share of the weight, so the query stays a
+/// union of terms.
 fn push_term_clauses(
-    clauses: &mut Vec<(Occur, Box<dyn Query>)>,
+    clauses: &mut Vec<Clause>,
     title: Field,
     body: Field,
     terms: &[(usize, String)],
     weight: f32,
+    target: Target,
 ) {
     for (field, boost) in [(title, TITLE_BOOST * weight), (body, weight)] {
-        let query: Box<dyn Query> = match terms {
-            [(_, term)] => Box::new(TermQuery::new(
-                Term::from_field_text(field, term),
-                IndexRecordOption::WithFreqs,
-            )),
-            _ => Box::new(PhraseQuery::new_with_offset(
+        match (terms, target) {
+            ([(_, term)], _) => {
+                clauses.push(Clause::Term(Term::from_field_text(field, term), boost))
+            }
+            (_, Target::Peers { .. }) => {
+                let share = boost / terms.len().saturating_sub(1).max(1) as f32;
+                for pair in terms.windows(2) {
+                    let term = Term::from_field_text(field, &word_pair(&pair[0].1, &pair[1].1));
+                    clauses.push(Clause::Term(term, share));
+                }
+            }
+            (_, Target::Documents) => clauses.push(Clause::Phrase(
                 terms
                     .iter()
                     .map(|(pos, term)| (*pos, Term::from_field_text(field, term)))
                     .collect(),
+                boost,
             )),
+        }
+    }
+}
+
+/// BM25 statistics for queries on the peer fields, taken from the whole index rather than from
+/// the needs and projects alone, so an overlap query weighs words exactly as matching does. A
+/// partnership may hold a handful of English needs and projects and thousands of English works:
+/// a bridged English word should weigh what it weighs in all that text, not what luck among a
+/// few documents makes of it. So
+/// - a word's document frequency is read from the text field that holds it for every document;
+/// - a word pair's is estimated as if its two words were independent (df₁ × df₂ / N), which
+///   makes its inverse document frequency about the sum of the two words', as a phrase's is;
+/// - a peer field's length is measured against twice its twin's (each word is there itself and
+///   in a pair), the same length normalisation as the text fields give.
+///
+/// With these, overlap scores on the development set are what they were with phrase queries
+/// over the text fields (`docs/overlap.md`).
+struct PeerStatistics<'a> {
+    searcher: &'a tantivy::Searcher,
+    /// Documents in the index.
+    docs: u64,
+    /// Each peer field's twin among the text fields.
+    text_field_of: HashMap<Field, Field>,
+    /// Each peer field's token total, read once per query rather than once per term.
+    tokens: HashMap<Field, u64>,
+}
+
+impl<'a> PeerStatistics<'a> {
+    fn new(
+        searcher: &'a tantivy::Searcher,
+        text_field_of: HashMap<Field, Field>,
+    ) -> tantivy::Result<PeerStatistics<'a>> {
+        let tokens = text_field_of
+            .iter()
+            // Every word is there twice over: itself, and in its pair with the next.
+            .map(|(&peer, &twin)| Ok((peer, 2 * searcher.total_num_tokens(twin)?)))
+            .collect::<tantivy::Result<_>>()?;
+        Ok(PeerStatistics {
+            searcher,
+            docs: searcher.num_docs(),
+            text_field_of,
+            tokens,
+        })
+    }
+}
+
+impl Bm25StatisticsProvider for PeerStatistics<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        match self.tokens.get(&field) {
+            Some(&tokens) => Ok(tokens),
+            None => self.searcher.total_num_tokens(field),
+        }
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        Ok(self.docs)
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        let value = term.value();
+        let (Some(&field), Some(text)) = (self.text_field_of.get(&term.field()), value.as_str())
+        else {
+            return self.searcher.doc_freq(term);
         };
-        clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
+        let df = |word: &str| self.searcher.doc_freq(&Term::from_field_text(field, word));
+        match text.split_once(' ') {
+            None => df(text),
+            Some((first, second)) => {
+                let estimate = df(first)? as f64 * df(second)? as f64 / self.docs.max(1) as f64;
+                Ok(estimate.round() as u64)
+            }
+        }
+    }
+}
+
+/// Two consecutive analysed words as one term of the peer fields. Analysed words never hold a
+/// space, so the pair cannot collide with a single word.
+fn word_pair(first: &str, second: &str) -> String {
+    format!("{first} {second}")
+}
+
+/// `text` as the peer fields hold it: each analysed word, and each pair of consecutive analysed
+/// words ([`word_pair`]; stop words, already gone, do not break a pair), so that a phrase of the
+/// thesaurus is looked up as terms rather than by position.
+fn peer_tokens(analyzer: &TextAnalyzer, text: &str) -> PreTokenizedString {
+    let words = analyse_positions(analyzer, text);
+    let mut tokens = Vec::with_capacity(words.len() * 2);
+    let token = |position: usize, text: String| Token {
+        offset_from: 0,
+        offset_to: 0,
+        position,
+        text,
+        position_length: 1,
+    };
+    for (i, (position, word)) in words.iter().enumerate() {
+        tokens.push(token(2 * position, word.clone()));
+        if let Some((_, next)) = words.get(i + 1) {
+            tokens.push(token(2 * position + 1, word_pair(word, next)));
+        }
+    }
+    PreTokenizedString {
+        text: String::new(),
+        tokens,
     }
 }
 
@@ -1234,7 +1582,6 @@ mod tests {
         let filter = RetrieveFilter {
             kinds: vec![DocKind::Work],
             status: None,
-            distinctive_terms: None,
         };
         let hits = index.retrieve(need, &filter, 10).unwrap();
         assert_eq!(hits.first().map(|h| h.id.as_str()), Some("w1"), "{hits:?}");
@@ -1264,6 +1611,130 @@ mod tests {
         );
     }
 
+    fn project(id: &str, title: &str, summary: &str) -> Record {
+        parse_record(&json!({"type": "project", "id": id, "title": title, "summary": summary}))
+            .expect("valid project")
+    }
+
+    #[test]
+    fn peers_are_needs_and_projects_and_a_thesaurus_phrase_must_be_adjacent() {
+        let (_dir, index) = index_with(&[
+            project(
+                "p1",
+                "Home care for older adults",
+                "Home care services visit older adults in their homes.",
+            ),
+            project(
+                "p2",
+                "Care home gardens",
+                "Gardens of care homes, and the care of a home garden.",
+            ),
+            work(
+                "w1",
+                "Home care for older adults",
+                "Home care services visit older adults in their homes.",
+            ),
+            need(
+                "n1",
+                "Hjemmetjenesten og eldre",
+                "Hvordan kan hjemmetjenesten følge opp eldre som bor hjemme?",
+            ),
+        ]);
+        let hits = index
+            .peers("Hjemmetjenesten for eldre", 10, 24, u64::MAX)
+            .expect("peer query");
+        let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids.first(), Some(&"n1"), "{ids:?}");
+        assert!(ids.contains(&"p1"), "«home care» bridges: {ids:?}");
+        assert!(
+            !ids.contains(&"p2"),
+            "«care home» is not «home care»: {ids:?}"
+        );
+        assert!(!ids.contains(&"w1"), "works are never peers: {ids:?}");
+        assert!(
+            hits.iter()
+                .all(|h| matches!(h.kind, DocKind::Need | DocKind::Project)),
+            "{hits:?}"
+        );
+    }
+
+    #[test]
+    fn a_postings_budget_keeps_the_rarest_terms_and_finds_the_same_best_peer() {
+        let field = Schema::builder().add_text_field("f", STRING);
+        let term = |text: &str| Term::from_field_text(field, text);
+        let clauses = vec![
+            Clause::Term(term("common"), 1.0),
+            Clause::Term(term("rare"), 1.0),
+            Clause::Term(term("absent"), 1.0),
+            Clause::Term(term("middling"), 1.0),
+        ];
+        let doc_freq = |t: &Term| match t.value().as_str() {
+            Some("common") => 900,
+            Some("rare") => 5,
+            Some("middling") => 60,
+            _ => 0,
+        };
+        assert!(within_budget(&clauses, 965, doc_freq).is_none(), "all fit");
+        let kept = |budget| -> Vec<String> {
+            within_budget(&clauses, budget, doc_freq)
+                .expect("over budget")
+                .iter()
+                .filter_map(|c| match c {
+                    Clause::Term(t, _) => t.value().as_str().map(str::to_string),
+                    Clause::Phrase(..) => None,
+                })
+                .collect()
+        };
+        assert_eq!(kept(100), ["rare", "middling"]);
+        assert_eq!(kept(3), ["rare"], "at least the rarest, even over budget");
+
+        // Through the index: a budget too small for the whole query still finds the best peer,
+        // scored exactly as without a budget.
+        let (_dir, index) = index_with(&[
+            need(
+                "n1",
+                "Overvann i sentrum",
+                "Kommunen trenger bedre modeller for overvann og flom ved kraftig regn.",
+            ),
+            need(
+                "n2",
+                "Overvann og flom",
+                "Modeller for overvann og flom ved kraftig regn i kommunen.",
+            ),
+            need(
+                "n3",
+                "Språk i barnehagen",
+                "Kommunen vil styrke språket til barna i barnehagen.",
+            ),
+        ]);
+        let text = "Modeller for overvann og flom ved kraftig regn";
+        let exact = index.peers(text, 2, 24, u64::MAX).expect("exact");
+        let budgeted = index.peers(text, 2, 24, 1).expect("budgeted");
+        let ids = |hits: &[Hit]| -> Vec<String> { hits.iter().map(|h| h.id.clone()).collect() };
+        assert_eq!(ids(&budgeted), ids(&exact));
+        for (b, e) in budgeted.iter().zip(&exact) {
+            assert!((b.score - e.score).abs() < 1e-4, "{budgeted:?} {exact:?}");
+        }
+        assert_eq!(
+            exact.first().map(|h| h.id.as_str()),
+            Some("n2"),
+            "{exact:?}"
+        );
+    }
+
+    #[test]
+    fn peer_tokens_hold_each_word_and_each_pair_of_neighbours() {
+        let (_dir, index) = index_with(&[]);
+        let analyzer = index.analyzers.get("en").expect("an English group");
+        let tokens: Vec<String> = peer_tokens(analyzer, "Home care for the elderly")
+            .tokens
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
+        assert_eq!(tokens, ["home", "home care", "care", "care elder", "elder"]);
+        assert!(peer_tokens(analyzer, "").tokens.is_empty());
+    }
+
     #[test]
     fn nynorsk_and_bokmal_forms_meet() {
         let (_dir, index) = index_with(&[need(
@@ -1289,7 +1760,6 @@ mod tests {
         let filter = RetrieveFilter {
             kinds: vec![DocKind::Need],
             status: None,
-            distinctive_terms: None,
         };
         let hits = index
             .retrieve("sosialfagleg velferdsteknologi", &filter, 10)
