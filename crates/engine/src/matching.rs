@@ -133,27 +133,28 @@ pub(crate) fn doc_kind(kind: Kind) -> Option<DocKind> {
     }
 }
 
-/// Retrieved documents with their cosine to the need, when both are embedded.
+/// Retrieved documents with their cosine to the need, when both are embedded, and that cosine
+/// rescaled onto 0..1 for the need ([`CosineScale`]).
 struct Retrieved {
     hits: Vec<Hit>,
     similarity: Vec<Option<f32>>,
+    semantic: Vec<Option<f32>>,
 }
 
 /// Blends each document's lexical score (BM25 over the best BM25) with its cosine
 /// ([`CosineScale`]). A document without a vector (not embedded yet) keeps its lexical score
 /// alone.
-fn blend(retrieved: &mut Retrieved, lexical_weight: f32) {
-    let best_lexical = retrieved
-        .hits
+fn blend(hits: &mut [Hit], similarity: &[Option<f32>], lexical_weight: f32) {
+    let best_lexical = hits
         .iter()
         .map(|h| h.score)
         .fold(0f32, f32::max)
         .max(f32::EPSILON);
-    let cosines: Vec<f32> = retrieved.similarity.iter().flatten().copied().collect();
+    let cosines: Vec<f32> = similarity.iter().flatten().copied().collect();
     let Some(rescale) = CosineScale::of(&cosines) else {
         return;
     };
-    for (hit, similarity) in retrieved.hits.iter_mut().zip(&retrieved.similarity) {
+    for (hit, similarity) in hits.iter_mut().zip(similarity) {
         let lexical = hit.score / best_lexical;
         hit.score = match similarity {
             Some(cosine) => {
@@ -162,6 +163,32 @@ fn blend(retrieved: &mut Retrieved, lexical_weight: f32) {
             None => lexical,
         };
     }
+}
+
+/// Documents of a language that a model's cosines are shifted for only when at least this many
+/// of them are among a need's candidates: fewer give too rough a mean.
+const MIN_LANGUAGE_GROUP: usize = 10;
+
+/// What to add to one query's cosines, per language of the document (`[Norwegian and other,
+/// English]`), so that each language's mean equals the mean over all of them. A multilingual
+/// encoder puts texts of the query's own language closer than texts of another that say the same
+/// (e5 gives a bokmål need's bokmål documents higher cosines than its English ones on the same
+/// subject), and without this a researcher who publishes in English loses to one who publishes in
+/// Norwegian on language alone. When either language has fewer than [`MIN_LANGUAGE_GROUP`]
+/// documents among the candidates, nothing is shifted.
+fn language_offsets(cosines: &[(bool, f32)]) -> [f32; 2] {
+    let sum_of = |english: bool| {
+        let (sum, count) = cosines
+            .iter()
+            .filter(|&&(e, _)| e == english)
+            .fold((0.0f32, 0usize), |(s, n), &(_, c)| (s + c, n + 1));
+        (count >= MIN_LANGUAGE_GROUP).then_some((sum, count as f32))
+    };
+    let (Some((norwegian, n)), Some((english, e))) = (sum_of(false), sum_of(true)) else {
+        return [0.0; 2];
+    };
+    let overall = (norwegian + english) / (n + e);
+    [overall - norwegian / n, overall - english / e]
 }
 
 /// Maps cosines onto 0..1 for one query: the best document to 1, the `SEMANTIC_DEPTH`-th
@@ -257,85 +284,119 @@ impl Engine {
 
     /// The evidence for a need: the documents the index finds for its text and, with sentence
     /// vectors, the documents nearest to its vector, each scored as `self.options.scoring` says.
+    ///
+    /// A document's cosine comes from a model that reads its language: the need's own model
+    /// where it does, else the multilingual one (an English need is read by MiniLM, which knows
+    /// no Norwegian, so its Norwegian documents are compared under e5). Each model's cosines are
+    /// put on one footing across languages ([`language_offsets`]) and then rescaled on their own
+    /// ([`CosineScale`]), so every document meets the others on one scale.
     async fn retrieve_evidence(&self, need: &Need, text: &str) -> Result<Retrieved> {
         let kinds = self.evidence_kinds();
         let scoring = self.options.scoring;
-        let vector = match scoring {
-            Scoring::Lexical => None,
-            Scoring::Semantic | Scoring::Blend => self.need_vector(need).await?,
+        let readers = match scoring {
+            Scoring::Lexical => Vec::new(),
+            Scoring::Semantic | Scoring::Blend => self.need_readers(need).await?,
         };
-        let hits = if scoring == Scoring::Semantic && vector.is_some() {
+        let mut hits = if scoring == Scoring::Semantic && !readers.is_empty() {
             Vec::new()
         } else {
             let filter = RetrieveFilter {
                 kinds: kinds.clone(),
                 status: None,
-                distinctive_terms: None,
             };
             self.index.retrieve(text, &filter, EVIDENCE_DEPTH)?
         };
-        let Some(vector) = vector else {
-            let similarity = vec![None; hits.len()];
-            return Ok(Retrieved { hits, similarity });
-        };
+        // Each model's nearest documents are candidates too.
         let wanted = |kind: Kind| doc_kind(kind).is_some_and(|k| kinds.contains(&k));
-        let found = self
-            .with_vectors(vector.model, |index| {
-                let nearest =
-                    index.nearest(&vector.vector, SEMANTIC_DEPTH, |(kind, _)| wanted(*kind));
-                let of_hits: Vec<Option<f32>> = hits
-                    .iter()
-                    .map(|h| index.similarity(&vector.vector, &(record_kind(h.kind), h.id.clone())))
-                    .collect();
-                (nearest, of_hits)
+        let mut known: HashSet<(DocKind, String)> =
+            hits.iter().map(|h| (h.kind, h.id.clone())).collect();
+        let mut missing: Vec<(DocKind, String)> = Vec::new();
+        for reader in &readers {
+            let nearest = self
+                .with_vectors(reader.model, |index| {
+                    index.nearest(&reader.vector, SEMANTIC_DEPTH, |(kind, _)| wanted(*kind))
+                })
+                .await?
+                .unwrap_or_default();
+            for ((kind, id), _) in nearest {
+                if let Some(kind) = doc_kind(kind)
+                    && known.insert((kind, id.clone()))
+                {
+                    missing.push((kind, id));
+                }
+            }
+        }
+        let keys: Vec<(DocKind, &str)> = missing.iter().map(|(k, id)| (*k, id.as_str())).collect();
+        hits.extend(self.index.documents(&keys)?);
+
+        // Which reader compares the need with each document, and the cosine it finds.
+        let reader_of: Vec<Option<usize>> = hits
+            .iter()
+            .map(|hit| readers.iter().position(|r| r.model.reads(hit.lang)))
+            .collect();
+        let mut similarity = vec![None; hits.len()];
+        for (r, reader) in readers.iter().enumerate() {
+            self.with_vectors(reader.model, |index| {
+                for (i, hit) in hits.iter().enumerate() {
+                    if reader_of[i] == Some(r) {
+                        let key = (record_kind(hit.kind), hit.id.clone());
+                        similarity[i] = index.similarity(&reader.vector, &key);
+                    }
+                }
             })
             .await?;
-        let Some((nearest, mut similarity)) = found else {
-            let similarity = vec![None; hits.len()];
-            return Ok(Retrieved { hits, similarity });
-        };
-        let mut hits = hits;
-        let known: HashSet<(DocKind, String)> =
-            hits.iter().map(|h| (h.kind, h.id.clone())).collect();
-        let missing: Vec<((DocKind, String), f32)> = nearest
-            .into_iter()
-            .filter_map(|((kind, id), cosine)| Some(((doc_kind(kind)?, id), cosine)))
-            .filter(|(key, _)| !known.contains(key))
-            .collect();
-        let keys: Vec<(DocKind, &str)> = missing
-            .iter()
-            .map(|((k, id), _)| (*k, id.as_str()))
-            .collect();
-        let cosine_of: HashMap<(DocKind, &str), f32> = missing
-            .iter()
-            .map(|((k, id), c)| ((*k, id.as_str()), *c))
-            .collect();
-        for hit in self.index.documents(&keys)? {
-            similarity.push(cosine_of.get(&(hit.kind, hit.id.as_str())).copied());
-            hits.push(hit);
         }
-        Ok(Retrieved { hits, similarity })
+
+        // Per reader: cosines shifted so each language's mean is the reader's mean, then
+        // rescaled onto 0..1.
+        let mut semantic = similarity.clone();
+        for r in 0..readers.len() {
+            let members: Vec<usize> = (0..hits.len())
+                .filter(|&i| reader_of[i] == Some(r) && similarity[i].is_some())
+                .collect();
+            let cosines: Vec<(bool, f32)> = members
+                .iter()
+                .filter_map(|&i| Some((hits[i].lang == Lang::En, similarity[i]?)))
+                .collect();
+            let offsets = language_offsets(&cosines);
+            let adjusted: Vec<f32> = cosines
+                .iter()
+                .map(|&(english, cosine)| cosine + offsets[usize::from(english)])
+                .collect();
+            let Some(scale) = CosineScale::of(&adjusted) else {
+                continue;
+            };
+            for (&i, cosine) in members.iter().zip(adjusted) {
+                semantic[i] = Some(scale.apply(cosine));
+            }
+        }
+        Ok(Retrieved {
+            hits,
+            similarity,
+            semantic,
+        })
     }
 
     /// Researchers ranked by their evidence: lexically (BM25, document-centric top-k), or with
     /// sentence vectors by a blend of that and their best document's cosine, each part divided
     /// by its best researcher's so the two are on one scale.
-    fn rank(&self, evidence: &[Evidence]) -> Vec<Suggestion> {
+    ///
+    /// `semantic` holds each evidence item's rescaled cosine ([`Retrieved::semantic`]).
+    fn rank(&self, evidence: &[Evidence], semantic: &[Option<f32>]) -> Vec<Suggestion> {
         let params = self.params();
         let scoring = self.options.scoring;
-        let cosines: Vec<f32> = evidence.iter().filter_map(|e| e.similarity).collect();
-        let Some(rescale) = CosineScale::of(&cosines).filter(|_| scoring != Scoring::Lexical)
-        else {
-            return aggregate(evidence, &params);
-        };
         let semantic_evidence: Vec<Evidence> = evidence
             .iter()
-            .filter_map(|e| {
+            .zip(semantic)
+            .filter_map(|(e, semantic)| {
                 let mut e = e.clone();
-                e.score = rescale.apply(e.similarity?);
+                e.score = (*semantic)?;
                 Some(e)
             })
             .collect();
+        if semantic_evidence.is_empty() || scoring == Scoring::Lexical {
+            return aggregate(evidence, &params);
+        }
         let semantic = aggregate(
             &semantic_evidence,
             &AggregationParams {
@@ -406,18 +467,25 @@ impl Engine {
     /// The top researchers for a need, each with the evidence behind them.
     pub async fn match_need(&self, need: &Need, top: usize) -> Result<Vec<ResearcherSuggestion>> {
         let text = need.text();
-        let Retrieved { hits, similarity } = self.retrieve_evidence(need, &text).await?;
+        let Retrieved {
+            hits,
+            similarity,
+            semantic,
+        } = self.retrieve_evidence(need, &text).await?;
         // The hits behind each piece of evidence, for explaining the few that are shown.
         let by_key: HashMap<(EvidenceKind, &str), &Hit> = hits
             .iter()
             .filter_map(|h| Some(((evidence_kind(h.kind)?, h.id.as_str()), h)))
             .collect();
-        let evidence: Vec<Evidence> = hits
+        let (evidence, semantic): (Vec<Evidence>, Vec<Option<f32>>) = hits
             .iter()
             .zip(similarity)
-            .filter_map(|(hit, similarity)| to_evidence(hit, similarity))
-            .collect();
-        let ranked = self.rank(&evidence);
+            .zip(semantic)
+            .filter_map(|((hit, similarity), semantic)| {
+                Some((to_evidence(hit, similarity)?, semantic))
+            })
+            .unzip();
+        let ranked = self.rank(&evidence, &semantic);
         // Only researchers that exist are suggested; look up a few more than needed.
         let candidates: Vec<String> = ranked
             .iter()
@@ -729,7 +797,6 @@ impl Engine {
         let filter = RetrieveFilter {
             kinds: vec![DocKind::Need],
             status: Some(NeedStatus::Open.as_str().into()),
-            distinctive_terms: None,
         };
         let open_needs: HashSet<String> = self
             .needs_to_match(&[])
@@ -766,14 +833,12 @@ impl Engine {
                     missing.iter().map(|need| (DocKind::Need, *need)).collect();
                 hits.extend(self.index.documents(&keys)?);
                 similarity = hits.iter().map(|h| fits.get(&h.id).copied()).collect();
-                let mut retrieved = Retrieved { hits, similarity };
                 let weight = if self.options.scoring == Scoring::Semantic {
                     0.0
                 } else {
                     LEXICAL_WEIGHT
                 };
-                blend(&mut retrieved, weight);
-                Retrieved { hits, similarity } = retrieved;
+                blend(&mut hits, &similarity, weight);
             }
             let mut ranked: Vec<(Hit, Option<f32>)> = hits.into_iter().zip(similarity).collect();
             ranked.sort_by(|a, b| {
@@ -798,5 +863,46 @@ impl Engine {
             });
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `count` cosines around `mean`, English or not.
+    fn group(english: bool, mean: f32, count: usize) -> Vec<(bool, f32)> {
+        (0..count)
+            .map(|i| (english, mean + if i % 2 == 0 { 0.01 } else { -0.01 }))
+            .collect()
+    }
+
+    #[test]
+    fn language_offsets_bring_each_language_to_the_common_mean() {
+        let mut cosines = group(false, 0.86, 30);
+        cosines.extend(group(true, 0.80, 10));
+        let [norwegian, english] = language_offsets(&cosines);
+        // The overall mean is (30 × 0.86 + 10 × 0.80) / 40 = 0.845.
+        assert!((norwegian - -0.015).abs() < 1e-4, "{norwegian}");
+        assert!((english - 0.045).abs() < 1e-4, "{english}");
+        let shifted_mean = |of_english: bool| {
+            let offset = if of_english { english } else { norwegian };
+            let values: Vec<f32> = cosines
+                .iter()
+                .filter(|c| c.0 == of_english)
+                .map(|c| c.1 + offset)
+                .collect();
+            values.iter().sum::<f32>() / values.len() as f32
+        };
+        assert!((shifted_mean(false) - shifted_mean(true)).abs() < 1e-4);
+    }
+
+    #[test]
+    fn nothing_is_shifted_while_a_language_has_few_candidates() {
+        let mut cosines = group(false, 0.86, 30);
+        cosines.extend(group(true, 0.70, MIN_LANGUAGE_GROUP - 1));
+        assert_eq!(language_offsets(&cosines), [0.0, 0.0]);
+        assert_eq!(language_offsets(&group(false, 0.8, 30)), [0.0, 0.0]);
+        assert_eq!(language_offsets(&[]), [0.0, 0.0]);
     }
 }

@@ -306,7 +306,7 @@ impl Engine {
             seq = last.seq;
             let mut by_kind: HashMap<Kind, Vec<(String, String)>> = HashMap::new();
             for stored in &page {
-                if let Some((text, role)) = embedding_text(&stored.record) {
+                if let Some((text, role)) = self.encoder_input(&stored.record) {
                     by_kind
                         .entry(stored.record.kind())
                         .or_default()
@@ -345,7 +345,7 @@ impl Engine {
         }
         for (kind, ids) in by_kind {
             for record in self.store.get_many(kind, &ids).await? {
-                if let Some((text, role)) = embedding_text(&record) {
+                if let Some((text, role)) = self.encoder_input(&record) {
                     let hash = content_hash(&text, role);
                     items.push((kind, record.id().to_string(), text, role, hash));
                 }
@@ -398,16 +398,65 @@ impl Engine {
         Ok((embedded, reused))
     }
 
+    /// What the encoders read of a record: [`embedding_text`], in their spelling.
+    fn encoder_input(&self, record: &Record) -> Option<(String, Role)> {
+        embedding_text(record).map(|(text, role)| (self.in_encoder_spelling(text), role))
+    }
+
+    /// A nynorsk `text` with its word forms written the bokmål way (the index's spelling
+    /// pairs); any other text as it is. The multilingual encoder learnt far more bokmål than
+    /// nynorsk, and on the development set this lifts nynorsk needs a little
+    /// (`docs/matching.md` §One footing across languages).
+    fn in_encoder_spelling(&self, text: String) -> String {
+        if detect_language(&text) == Lang::Nn {
+            self.index.in_bokmal_spelling(&text)
+        } else {
+            text
+        }
+    }
+
     /// The vector of a need under the model for its language: the stored one when it was made
     /// from the need's current text, else embedded now (and stored). `None` without models.
     pub(crate) async fn need_vector(&self, need: &Need) -> Result<Option<NeedVector>> {
+        let Some(model) = self
+            .semantic
+            .as_ref()
+            .and_then(|semantic| semantic.model_for(detect_language(&need.text())))
+        else {
+            return Ok(None);
+        };
+        self.need_vector_under(need, model).await
+    }
+
+    /// The need's vectors under every model that reads some document its own model cannot:
+    /// first the one for its language ([`Engine::need_vector`]), then, when that model reads
+    /// one language only (MiniLM, English), the multilingual one, for the documents in other
+    /// languages. Empty without models.
+    pub(crate) async fn need_readers(&self, need: &Need) -> Result<Vec<NeedVector>> {
+        let Some(own) = self.need_vector(need).await? else {
+            return Ok(Vec::new());
+        };
+        let other = self.multilingual_model().filter(|&multilingual| {
+            multilingual != own.model
+                && [Lang::Nb, Lang::Nn, Lang::Other]
+                    .iter()
+                    .any(|&lang| !own.model.reads(lang))
+        });
+        let mut readers = vec![own];
+        if let Some(model) = other
+            && let Some(vector) = self.need_vector_under(need, model).await?
+        {
+            readers.push(vector);
+        }
+        Ok(readers)
+    }
+
+    /// The vector of a need under `model`, stored or embedded now (and stored).
+    async fn need_vector_under(&self, need: &Need, model: ModelKind) -> Result<Option<NeedVector>> {
         let Some(semantic) = &self.semantic else {
             return Ok(None);
         };
-        let text = need.text();
-        let Some(model) = semantic.model_for(detect_language(&text)) else {
-            return Ok(None);
-        };
+        let text = self.in_encoder_spelling(need.text());
         self.query_vector(semantic, model, Some(&need.id), &text)
             .await
             .map(|vector| vector.map(|vector| NeedVector { model, vector }))
