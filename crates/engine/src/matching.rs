@@ -133,11 +133,13 @@ pub(crate) fn doc_kind(kind: Kind) -> Option<DocKind> {
     }
 }
 
-/// Retrieved documents with their cosine to the need, when both are embedded, and that cosine
-/// rescaled onto 0..1 for the need ([`CosineScale`]).
+/// Retrieved documents with their cosine to the need, when both are embedded.
 struct Retrieved {
     hits: Vec<Hit>,
+    /// Each hit's cosine to the need, as the model that read it found it.
     similarity: Vec<Option<f32>>,
+    /// The same cosine shifted for its language and rescaled onto 0..1 for the need
+    /// ([`language_offsets`], [`CosineScale`]): what the blend adds up.
     semantic: Vec<Option<f32>>,
 }
 
@@ -349,7 +351,7 @@ impl Engine {
 
         // Per reader: cosines shifted so each language's mean is the reader's mean, then
         // rescaled onto 0..1.
-        let mut semantic = similarity.clone();
+        let mut semantic = vec![None; hits.len()];
         for r in 0..readers.len() {
             let members: Vec<usize> = (0..hits.len())
                 .filter(|&i| reader_of[i] == Some(r) && similarity[i].is_some())
