@@ -1360,7 +1360,9 @@ impl<'a> PeerStatistics<'a> {
             .collect::<tantivy::Result<_>>()?;
         Ok(PeerStatistics {
             searcher,
-            docs: searcher.num_docs(),
+            // As tantivy counts them: deleted documents not yet merged away included, as they
+            // are in every document frequency (a frequency above the count is a panic there).
+            docs: Bm25StatisticsProvider::total_num_docs(searcher)?,
             text_field_of,
             tokens,
         })
@@ -1386,13 +1388,14 @@ impl Bm25StatisticsProvider for PeerStatistics<'_> {
             return self.searcher.doc_freq(term);
         };
         let df = |word: &str| self.searcher.doc_freq(&Term::from_field_text(field, word));
-        match text.split_once(' ') {
-            None => df(text),
+        let df = match text.split_once(' ') {
+            None => df(text)?,
             Some((first, second)) => {
                 let estimate = df(first)? as f64 * df(second)? as f64 / self.docs.max(1) as f64;
-                Ok(estimate.round() as u64)
+                estimate.round() as u64
             }
-        }
+        };
+        Ok(df.min(self.docs))
     }
 }
 
@@ -1730,6 +1733,35 @@ mod tests {
             );
         }
         assert_eq!(budgeted[0].id, "n2", "{budgeted:?}");
+    }
+
+    #[test]
+    fn peers_are_found_while_edited_needs_leave_deleted_versions_behind() {
+        let flood = |id: &str, description: &str| need(id, "Overvann og flom", description);
+        let (_dir, index) = index_with(&[
+            flood("n1", "Overvann i sentrum."),
+            flood("n2", "Overvann ved skolen."),
+            flood("n3", "Overvann i parken."),
+            flood("n4", "Overvann langs elva."),
+        ]);
+        // Editing three of them deletes their old documents, which stay counted in document
+        // frequencies until the segment is merged: «overvann» is then in 7 documents of the
+        // 4 that are live.
+        index
+            .index_records(&[
+                flood("n1", "Overvann i sentrum, igjen."),
+                flood("n2", "Overvann ved skolen, igjen."),
+                flood("n3", "Overvann i parken, igjen."),
+            ])
+            .unwrap();
+        index.commit(5).unwrap();
+        assert_eq!(index.num_docs(), 4);
+        for budget in [u64::MAX, 1] {
+            let hits = index
+                .peers("Overvann og flom i sentrum", 5, 24, budget)
+                .expect("no panic, no error");
+            assert_eq!(hits.first().map(|h| h.id.as_str()), Some("n1"), "{hits:?}");
+        }
     }
 
     #[test]
