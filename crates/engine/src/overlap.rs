@@ -38,9 +38,9 @@ pub const MATERIAL_CHANGE: f32 = 0.8;
 const CANDIDATES: usize = 20;
 /// Terms per language group in a need's overlap query, the most distinctive first.
 const QUERY_TERMS: usize = 24;
-/// Postings one overlap query may walk to find its candidates (see `SearchIndex::peers`): this
-/// bounds a need's check, and so a whole run grows linearly, whatever the corpus size. Queries
-/// whose terms fit in it are exact; on the development set every one does (`docs/overlap.md`).
+/// Postings one overlap query may walk to find its candidates (see `SearchIndex::peers`): it
+/// bounds what a need's check reads, whatever the corpus size. Queries whose terms fit in it are
+/// exact; on the development set every one does (`docs/overlap.md` §The overlap query).
 const QUERY_POSTINGS: u64 = 30_000;
 /// The e5 cosine that scores exactly [`OVERLAP_THRESHOLD`] on the semantic signal: just above
 /// the most similar pair labelled "no overlap" on the development set (0.902); see
