@@ -14,8 +14,9 @@
 //!   another language.
 //!
 //! A pair's score is the largest of them, and it is flagged when that reaches the threshold.
-//! Both signals cost about one top-k query or one signature per document, so a whole run grows
-//! linearly with the number of needs and projects.
+//! The signals cost one bounded top-k query (a postings budget) or one signature per document;
+//! a whole run still grows somewhat faster than the number of needs and projects (per-segment
+//! term lookups, more flagged pairs per item: `docs/overlap.md` §Speed at scale).
 //!
 //! Coordinators' decisions are kept in the store. A dismissed pair is not flagged again until
 //! one side's vocabulary has changed materially; a confirmed pair stays flagged, marked as such.
