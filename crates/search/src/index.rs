@@ -257,8 +257,8 @@ struct Fields {
     text: BTreeMap<String, (Field, Field)>,
     /// Per analyser group: (title field, body field) of needs and projects only, holding each
     /// analysed word and each pair of consecutive ones ([`peer_tokens`]). Overlap queries run
-    /// here: no work's postings to walk, no kind filter, and phrases are single terms, so the
-    /// query is a plain union of terms that tantivy prunes (block-max WAND).
+    /// here ([`SearchIndex::peers`]): no work's postings to walk, no kind filter, and a phrase
+    /// is looked up as word-pair terms, so a query's cost can be bounded term by term.
     peer: BTreeMap<String, (Field, Field)>,
 }
 
