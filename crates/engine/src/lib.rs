@@ -79,6 +79,11 @@ const CATCH_UP_PAGE: i64 = 5_000;
 /// The index commits after at least this many documents while catching up, so a long rebuild
 /// that is interrupted resumes near where it stopped.
 const CATCH_UP_COMMIT_EVERY: usize = 100_000;
+/// A catch-up that read at least this many records (an import, a rebuild) merges the index into
+/// one segment afterwards: queries then search one term dictionary instead of one per segment
+/// the writer left, and the merge, linear in the index size, is paid once per bulk load rather
+/// than by every query after it.
+const COMPACT_AFTER: u64 = 10_000;
 
 /// File name of a partnership's own thesaurus in the data directory (added to the built-in one).
 pub const EXTRA_THESAURUS_FILE: &str = "thesaurus.toml";
@@ -246,6 +251,12 @@ impl Engine {
             }
         }
         self.index.commit(seq)?;
+        if read >= COMPACT_AFTER
+            && let Err(error) = self.index.compact()
+        {
+            // Only speed is lost: the index is complete either way.
+            tracing::warn!(%error, "the index could not be merged into one segment");
+        }
         tracing::debug!(records = read, seq, "index caught up with the store");
         // What the index just read may need vectors too.
         self.records_changed();

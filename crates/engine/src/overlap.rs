@@ -24,7 +24,7 @@
 use crate::{Engine, EngineError, Result, Role};
 use kobler_core::{Kind, Need, NeedStatus, Record};
 use kobler_matcher::minhash::{LshIndex, Signature, vocabulary_overlap};
-use kobler_search::{AnalysedText, DocKind, Hit};
+use kobler_search::{AnalysedText, DocKind, Peer, PeerFinder};
 use kobler_store::{Decision, OverlapDecision, User};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
@@ -178,8 +178,21 @@ impl Engine {
         let text = need.text();
         let analysed = self.index.analyse_text(&text);
         let signature = signature_of(&analysed);
+        let neighbours = Self::topical_neighbours(&self.index.peer_finder(), &need.id, &text)?;
+        let keys: Vec<(DocKind, &str)> = neighbours
+            .iter()
+            .map(|(peer, _)| (peer.kind, peer.id.as_str()))
+            .collect();
+        // The neighbours' texts, for the other signal and the shared words.
+        let topics: HashMap<(DocKind, &str), f32> = neighbours
+            .iter()
+            .map(|(peer, topic)| ((peer.kind, peer.id.as_str()), *topic))
+            .collect();
         let mut out = Vec::new();
-        for (hit, topic) in self.topical_neighbours(&need.id, &text)? {
+        for hit in self.index.documents(&keys)? {
+            let Some(&topic) = topics.get(&(hit.kind, hit.id.as_str())) else {
+                continue;
+            };
             let hit_text = hit.text();
             let hit_analysed = self.index.analyse_text(&hit_text);
             let scores = Scores {
@@ -209,10 +222,12 @@ impl Engine {
 
     /// The needs and projects retrieved for need `id` with `text` (other than itself, drafts and
     /// closed needs), each with its topic score: its retrieval score relative to the need's own.
-    fn topical_neighbours(&self, id: &str, text: &str) -> Result<Vec<(Hit, f32)>> {
-        let hits = self
-            .index
-            .peers(text, CANDIDATES + 1, QUERY_TERMS, QUERY_POSTINGS)?;
+    fn topical_neighbours(
+        finder: &PeerFinder<'_>,
+        id: &str,
+        text: &str,
+    ) -> Result<Vec<(Peer, f32)>> {
+        let hits = finder.peers(text, CANDIDATES + 1, QUERY_TERMS, QUERY_POSTINGS)?;
         let self_score = self_score(id, &hits);
         Ok(hits
             .into_iter()
@@ -272,11 +287,11 @@ impl Engine {
             .collect();
 
         // Topic: one top-k query per need, spread over the cores.
+        let finder = self.index.peer_finder_for_run()?;
         let queries: Vec<usize> = (0..items.len()).filter(|&i| items[i].query).collect();
         let found = in_parallel(&queries, |&i| -> Result<Vec<(usize, usize, f32)>> {
             let item = &items[i];
-            Ok(self
-                .topical_neighbours(&item.id, &item.text)?
+            Ok(Self::topical_neighbours(&finder, &item.id, &item.text)?
                 .into_iter()
                 .filter_map(|(hit, topic)| {
                     let j = *position.get(&(hit.kind, hit.id.as_str()))?;
@@ -630,7 +645,7 @@ fn text_similarity(a: Option<&Signature>, b: Option<&Signature>) -> f32 {
 
 /// The need's score against itself: the yardstick for its pairs. When the need is not indexed
 /// (yet) or was pushed out of the top-k, the best hit stands in.
-fn self_score(id: &str, hits: &[Hit]) -> f32 {
+fn self_score(id: &str, hits: &[Peer]) -> f32 {
     hits.iter()
         .find(|h| h.kind == DocKind::Need && h.id == id)
         .map(|own| own.score)

@@ -8,26 +8,24 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{
-    Bm25StatisticsProvider, BooleanQuery, BoostQuery, EnableScoring, Occur, PhraseQuery, Query,
-    QueryParser, TermQuery,
-};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, QueryParser, TermQuery};
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{PreTokenizedString, TextAnalyzer, Token};
-use tantivy::{
-    DocAddress, DocId, DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term,
-};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 mod facets;
+mod peers;
 pub use facets::{FacetFilter, NeedFacet, NeedQuery, NeedSearch, NeedSort};
+pub use peers::{Peer, PeerFinder};
 
 /// Bumped when the schema in this file changes, so that old indexes are rebuilt.
 /// 2: needs carry their focus areas, kinds and dates, and the facet fields are fast fields.
 /// 3: needs and projects also fill the peer fields (words and word pairs) for overlap queries.
-const SCHEMA_VERSION: u32 = 3;
+/// 4: the kind is a fast field, so overlap queries name their peers without the document store.
+const SCHEMA_VERSION: u32 = 4;
 /// Memory the index writer may use for its buffers.
 const WRITER_MEMORY: usize = 100_000_000;
 /// Titles weigh more than bodies: a word in the title says what the text is about.
@@ -286,8 +284,9 @@ impl std::fmt::Debug for SearchIndex {
 fn build_schema(definition: &IndexDefinition) -> (Schema, Fields) {
     let mut builder = Schema::builder();
     let key = builder.add_text_field("key", STRING);
-    let kind = builder.add_text_field("kind", STRING | STORED);
-    // Fast fields: the need search filters, counts and sorts by them (see `facets`).
+    // Fast fields: the need search filters, counts and sorts by them (see `facets`), and overlap
+    // queries read their peers' kind, id and status from them (see `peers`).
+    let kind = builder.add_text_field("kind", STRING | STORED | FAST);
     let id = builder.add_text_field("id", STRING | STORED | FAST);
     let lang = builder.add_text_field("lang", STRING | STORED | FAST);
     let people = builder.add_text_field("people", STRING | STORED);
@@ -509,6 +508,29 @@ impl SearchIndex {
         commit.set_payload(&payload_json(seq, &full_fingerprint(&self.definition)));
         commit.commit()?;
         self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Merges every segment into one and drops the files no longer used: after a bulk import,
+    /// so that each query looks its terms up in one term dictionary rather than in every
+    /// segment the import left. A no-op when there is one segment or none.
+    pub fn compact(&self) -> Result<()> {
+        let mut guard = self.writer()?;
+        // Merges the writer started by itself must end first: a segment can be in one merge only.
+        if let Some(writer) = guard.take() {
+            writer.wait_merging_threads()?;
+        }
+        drop(guard);
+        let mut guard = self.writer()?;
+        let Some(writer) = guard.as_mut() else {
+            return Err(SearchError::Locked);
+        };
+        let segments = self.index.searchable_segment_ids()?;
+        if segments.len() > 1 {
+            writer.merge(&segments).wait()?;
+            writer.garbage_collect_files().wait()?;
+            self.reader.reload()?;
+        }
         Ok(())
     }
 
@@ -837,67 +859,6 @@ impl SearchIndex {
         self.top_hits(&self.filtered(query, filter), top)
     }
 
-    /// The `top` needs and projects (of any status) most about the same things as `text`, best
-    /// first, found with only the text's `distinctive_terms` most distinctive terms per language
-    /// group (term count × inverse document frequency in the whole index, as "more like this"
-    /// does): for comparing whole needs with each other. The query runs on fields that only
-    /// needs and projects fill, so works, however many, are never read and no kind filter is
-    /// needed; words are weighed by the whole index's statistics all the same
-    /// ([`PeerStatistics`]).
-    ///
-    /// The cost is bounded whatever the corpus size: when the terms' postings add up to more
-    /// than `postings_budget`, the rarest terms that fit in it find the candidates, and only
-    /// those are scored by the whole query. Below the budget the answer is exact; above it, a
-    /// document sharing none of the text's rarest terms can be missed.
-    pub fn peers(
-        &self,
-        text: &str,
-        top: usize,
-        distinctive_terms: usize,
-        postings_budget: u64,
-    ) -> Result<Vec<Hit>> {
-        let clauses = self.text_clauses(text, Target::Peers { distinctive_terms });
-        if clauses.is_empty() {
-            return Ok(Vec::new());
-        }
-        let searcher = self.reader.searcher();
-        let twins = self
-            .fields
-            .peer
-            .iter()
-            .filter_map(|(group, &(title, body))| {
-                let &(all_title, all_body) = self.fields.text.get(group)?;
-                Some([(title, all_title), (body, all_body)])
-            })
-            .flatten()
-            .collect();
-        let statistics = PeerStatistics::new(&searcher, twins)?;
-        let top = TopDocs::with_limit(top.max(1));
-        let candidates = within_budget(&clauses, postings_budget, |term| {
-            searcher.doc_freq(term).unwrap_or(0)
-        });
-        let found = match candidates {
-            None => {
-                searcher.search_with_statistics_provider(&*union(&clauses), &top, &statistics)?
-            }
-            Some(rarest) => {
-                let shortlist = searcher.search_with_statistics_provider(
-                    &*union(&rarest),
-                    &top,
-                    &statistics,
-                )?;
-                let addresses: Vec<DocAddress> = shortlist.iter().map(|&(_, a)| a).collect();
-                let mut scored = exact_scores(&searcher, &statistics, &clauses, &addresses)?;
-                scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-                scored
-            }
-        };
-        found
-            .into_iter()
-            .map(|(score, address)| self.hit(&searcher, score, address))
-            .collect()
-    }
-
     fn top_hits(&self, query: &dyn Query, top: usize) -> Result<Vec<Hit>> {
         let searcher = self.reader.searcher();
         let found = searcher.search(query, &TopDocs::with_limit(top.max(1)))?;
@@ -1183,89 +1144,6 @@ fn union(clauses: &[Clause]) -> Box<dyn Query> {
     ))
 }
 
-/// The score [`union`] of `clauses` gives each of `documents`, found by seeking each clause's
-/// postings to those documents only: the cost grows with the clauses and the documents asked
-/// about, not with how many documents the clauses match.
-fn exact_scores(
-    searcher: &tantivy::Searcher,
-    statistics: &dyn Bm25StatisticsProvider,
-    clauses: &[Clause],
-    documents: &[DocAddress],
-) -> Result<Vec<(f32, DocAddress)>> {
-    let scoring = EnableScoring::enabled_from_statistics_provider(statistics, searcher);
-    let weights = clauses
-        .iter()
-        .map(|clause| clause.query().weight(scoring))
-        .collect::<tantivy::Result<Vec<_>>>()?;
-    let mut by_segment: BTreeMap<u32, Vec<DocId>> = BTreeMap::new();
-    for address in documents {
-        by_segment
-            .entry(address.segment_ord)
-            .or_default()
-            .push(address.doc_id);
-    }
-    let mut out = Vec::with_capacity(documents.len());
-    for (segment_ord, mut docs) in by_segment {
-        docs.sort_unstable();
-        docs.dedup();
-        let reader = searcher.segment_reader(segment_ord);
-        let mut scores = vec![0.0f32; docs.len()];
-        for weight in &weights {
-            let mut scorer = weight.scorer(reader, 1.0)?;
-            for (score, &doc) in scores.iter_mut().zip(&docs) {
-                if scorer.doc() < doc {
-                    scorer.seek(doc);
-                }
-                if scorer.doc() == doc {
-                    *score += scorer.score();
-                }
-            }
-        }
-        out.extend(scores.into_iter().zip(docs).map(|(score, doc_id)| {
-            (
-                score,
-                DocAddress {
-                    segment_ord,
-                    doc_id,
-                },
-            )
-        }));
-    }
-    Ok(out)
-}
-
-/// The rarest term clauses whose postings (`doc_freq` of each) add up to at most `budget`, at
-/// least the rarest one; `None` when every clause fits, so the whole query is affordable.
-/// Terms no document has are left out: they cost nothing and find nothing.
-fn within_budget(
-    clauses: &[Clause],
-    budget: u64,
-    doc_freq: impl Fn(&Term) -> u64,
-) -> Option<Vec<Clause>> {
-    let mut by_cost: Vec<(u64, &Term, f32)> = clauses
-        .iter()
-        .filter_map(|clause| match clause {
-            Clause::Term(term, boost) => Some((doc_freq(term), term, *boost)),
-            Clause::Phrase(..) => None,
-        })
-        .filter(|&(df, _, _)| df > 0)
-        .collect();
-    if by_cost.iter().map(|&(df, _, _)| df).sum::<u64>() <= budget {
-        return None;
-    }
-    by_cost.sort_by_key(|&(df, _, _)| df);
-    let mut spent = 0;
-    let mut chosen = Vec::new();
-    for (df, term, boost) in by_cost {
-        if !chosen.is_empty() && spent + df > budget {
-            break;
-        }
-        spent += df;
-        chosen.push(Clause::Term(term.clone(), boost));
-    }
-    Some(chosen)
-}
-
 /// One weighted clause of a text query.
 enum Clause {
     /// A term with its boost.
@@ -1322,80 +1200,6 @@ fn push_term_clauses(
                 boost,
             )),
         }
-    }
-}
-
-/// BM25 statistics for queries on the peer fields, taken from the whole index rather than from
-/// the needs and projects alone, so an overlap query weighs words exactly as matching does. A
-/// partnership may hold a handful of English needs and projects and thousands of English works:
-/// a bridged English word should weigh what it weighs in all that text, not what luck among a
-/// few documents makes of it. So
-/// - a word's document frequency is read from the text field that holds it for every document;
-/// - a word pair's is estimated as if its two words were independent (df₁ × df₂ / N), which
-///   makes its inverse document frequency about the sum of the two words', as a phrase's is;
-/// - a peer field's length is measured against twice its twin's (each word is there itself and
-///   in a pair), the same length normalisation as the text fields give.
-///
-/// With these, overlap scores on the development set are what they were with phrase queries
-/// over the text fields (`docs/overlap.md`).
-struct PeerStatistics<'a> {
-    searcher: &'a tantivy::Searcher,
-    /// Documents in the index.
-    docs: u64,
-    /// Each peer field's twin among the text fields.
-    text_field_of: HashMap<Field, Field>,
-    /// Each peer field's token total, read once per query rather than once per term.
-    tokens: HashMap<Field, u64>,
-}
-
-impl<'a> PeerStatistics<'a> {
-    fn new(
-        searcher: &'a tantivy::Searcher,
-        text_field_of: HashMap<Field, Field>,
-    ) -> tantivy::Result<PeerStatistics<'a>> {
-        let tokens = text_field_of
-            .iter()
-            // Every word is there twice over: itself, and in its pair with the next.
-            .map(|(&peer, &twin)| Ok((peer, 2 * searcher.total_num_tokens(twin)?)))
-            .collect::<tantivy::Result<_>>()?;
-        Ok(PeerStatistics {
-            searcher,
-            // As tantivy counts them: deleted documents not yet merged away included, as they
-            // are in every document frequency (a frequency above the count is a panic there).
-            docs: Bm25StatisticsProvider::total_num_docs(searcher)?,
-            text_field_of,
-            tokens,
-        })
-    }
-}
-
-impl Bm25StatisticsProvider for PeerStatistics<'_> {
-    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
-        match self.tokens.get(&field) {
-            Some(&tokens) => Ok(tokens),
-            None => self.searcher.total_num_tokens(field),
-        }
-    }
-
-    fn total_num_docs(&self) -> tantivy::Result<u64> {
-        Ok(self.docs)
-    }
-
-    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
-        let value = term.value();
-        let (Some(&field), Some(text)) = (self.text_field_of.get(&term.field()), value.as_str())
-        else {
-            return self.searcher.doc_freq(term);
-        };
-        let df = |word: &str| self.searcher.doc_freq(&Term::from_field_text(field, word));
-        let df = match text.split_once(' ') {
-            None => df(text)?,
-            Some((first, second)) => {
-                let estimate = df(first)? as f64 * df(second)? as f64 / self.docs.max(1) as f64;
-                estimate.round() as u64
-            }
-        };
-        Ok(df.min(self.docs))
     }
 }
 
@@ -1465,6 +1269,7 @@ fn html_escape(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::peers::within_budget;
     use super::*;
     use kobler_core::parse_record;
     use serde_json::json;
@@ -1762,6 +1567,68 @@ mod tests {
                 .expect("no panic, no error");
             assert_eq!(hits.first().map(|h| h.id.as_str()), Some("n1"), "{hits:?}");
         }
+    }
+
+    #[test]
+    fn a_run_names_peers_as_single_queries_do_and_never_names_a_deleted_version() {
+        let flood = |id: &str, description: &str| need(id, "Overvann og flom", description);
+        let (_dir, index) = index_with(&[
+            flood("n1", "Overvann i sentrum."),
+            flood("n2", "Overvann ved skolen."),
+            project(
+                "p1",
+                "Overvann og flom i byen",
+                "Modeller for overvann ved kraftig regn.",
+            ),
+            work("w1", "Overvann og flom", "Overvann i byer."),
+        ]);
+        // A second segment, and a deleted version of n1 in the first.
+        index
+            .index_records(&[flood("n1", "Overvann i sentrum, igjen.")])
+            .unwrap();
+        index.commit(5).unwrap();
+        let run = index.peer_finder_for_run().unwrap();
+        let single = index.peer_finder();
+        let text = "Overvann og flom i sentrum";
+        // Over budget, only the rarest term («sentrum») finds candidates.
+        let budgeted = run.peers(text, 10, 24, 1).unwrap();
+        assert_eq!(budgeted, single.peers(text, 10, 24, 1).unwrap());
+        assert_eq!(budgeted.first().map(|p| p.id.as_str()), Some("n1"));
+        let from_run = run.peers(text, 10, 24, u64::MAX).unwrap();
+        assert_eq!(from_run, single.peers(text, 10, 24, u64::MAX).unwrap());
+        let mut names: Vec<(DocKind, &str)> =
+            from_run.iter().map(|p| (p.kind, p.id.as_str())).collect();
+        names.sort_by_key(|&(kind, id)| (kind.as_str(), id));
+        assert_eq!(
+            names,
+            [
+                (DocKind::Need, "n1"),
+                (DocKind::Need, "n2"),
+                (DocKind::Project, "p1")
+            ],
+            "each live need and project once, no work"
+        );
+    }
+
+    #[test]
+    fn compacting_leaves_one_segment_and_every_document() {
+        let (_dir, index) = index_with(&[need("n1", "Overvann", "Overvann i sentrum.")]);
+        for (seq, id) in [(2, "n2"), (3, "n3")] {
+            index
+                .index_records(&[need(id, "Overvann", "Overvann ved skolen.")])
+                .unwrap();
+            index.commit(seq).unwrap();
+        }
+        assert!(index.index.searchable_segment_ids().unwrap().len() > 1);
+        index.compact().unwrap();
+        assert_eq!(index.index.searchable_segment_ids().unwrap().len(), 1);
+        assert_eq!(index.num_docs(), 3);
+        assert_eq!(
+            index.indexed_seq(),
+            3,
+            "the commit's payload survives the merge"
+        );
+        assert_eq!(index.peers("Overvann", 5, 24, u64::MAX).unwrap().len(), 3);
     }
 
     #[test]

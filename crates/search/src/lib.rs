@@ -18,5 +18,5 @@ pub use baseline::ProfileBaseline;
 pub use definition::{AnalyzerGroup, DefinitionError, IndexDefinition};
 pub use index::{
     AnalysedText, DocKind, FacetFilter, Hit, IndexOptions, IndexState, NeedFacet, NeedHit,
-    NeedQuery, NeedSearch, NeedSort, RetrieveFilter, SearchError, SearchIndex,
+    NeedQuery, NeedSearch, NeedSort, Peer, PeerFinder, RetrieveFilter, SearchError, SearchIndex,
 };
