@@ -193,6 +193,43 @@ fn language_offsets(cosines: &[(bool, f32)]) -> [f32; 2] {
     [overall - norwegian / n, overall - english / e]
 }
 
+/// How many of a language's best BM25 scores measure its strength for a need.
+const LEXICAL_BALANCE_DEPTH: usize = 10;
+/// The most a language's BM25 scores are lifted by ([`lexical_language_factors`]).
+const LEXICAL_BALANCE_CAP: f32 = 1.25;
+
+/// What to multiply one query's BM25 scores by, per language of the document (`[Norwegian and
+/// other, English]`), so that the weaker language's best [`LEXICAL_BALANCE_DEPTH`] scores average
+/// as high as the stronger's, lifted by at most [`LEXICAL_BALANCE_CAP`]. A document in the
+/// need's own language matches on every word; one in the other language only on the words the
+/// thesaurus bridges, so without this the researcher who writes in the need's language wins on
+/// language alone. Used in the blend only, where the cosines check what it lifts: alone it lifts
+/// thesaurus noise too (docs/matching.md §One footing across languages). Nothing changes while
+/// either language has fewer than [`MIN_LANGUAGE_GROUP`] candidates.
+fn lexical_language_factors(scores: &[(bool, f32)]) -> [f32; 2] {
+    let strength = |english: bool| {
+        let mut group: Vec<f32> = scores
+            .iter()
+            .filter(|&&(e, _)| e == english)
+            .map(|&(_, score)| score)
+            .collect();
+        if group.len() < MIN_LANGUAGE_GROUP {
+            return None;
+        }
+        group.sort_by(|a, b| b.total_cmp(a));
+        let best = &group[..LEXICAL_BALANCE_DEPTH.min(group.len())];
+        Some(best.iter().sum::<f32>() / best.len() as f32).filter(|&mean| mean > 0.0)
+    };
+    let (Some(norwegian), Some(english)) = (strength(false), strength(true)) else {
+        return [1.0; 2];
+    };
+    let stronger = norwegian.max(english);
+    [
+        (stronger / norwegian).min(LEXICAL_BALANCE_CAP),
+        (stronger / english).min(LEXICAL_BALANCE_CAP),
+    ]
+}
+
 /// Maps cosines onto 0..1 for one query: the best document to 1, the `SEMANTIC_DEPTH`-th
 /// nearest (or the last, when there are fewer) to 0. Cosines of one model sit in a narrow band
 /// (e5's mostly between 0.7 and 0.9), so they need spreading before they are added to BM25.
@@ -308,6 +345,14 @@ impl Engine {
             };
             self.index.retrieve(text, &filter, EVIDENCE_DEPTH)?
         };
+        if scoring == Scoring::Blend && !readers.is_empty() {
+            let scores: Vec<(bool, f32)> =
+                hits.iter().map(|h| (h.lang == Lang::En, h.score)).collect();
+            let factors = lexical_language_factors(&scores);
+            for hit in &mut hits {
+                hit.score *= factors[usize::from(hit.lang == Lang::En)];
+            }
+        }
         // Each model's nearest documents are candidates too.
         let wanted = |kind: Kind| doc_kind(kind).is_some_and(|k| kinds.contains(&k));
         let mut known: HashSet<(DocKind, String)> =
@@ -877,6 +922,23 @@ mod tests {
         (0..count)
             .map(|i| (english, mean + if i % 2 == 0 { 0.01 } else { -0.01 }))
             .collect()
+    }
+
+    #[test]
+    fn the_weaker_language_is_lifted_towards_the_stronger_within_the_cap() {
+        let mut scores: Vec<(bool, f32)> = (0..12).map(|_| (false, 10.0)).collect();
+        scores.extend((0..12).map(|_| (true, 9.0)));
+        let [norwegian, english] = lexical_language_factors(&scores);
+        assert_eq!(norwegian, 1.0, "the stronger language is left as it is");
+        assert!((english - 10.0 / 9.0).abs() < 1e-6, "{english}");
+        // Far weaker: lifted by the cap only.
+        let weak: Vec<(bool, f32)> = scores
+            .iter()
+            .map(|&(e, s)| (e, if e { 1.0 } else { s }))
+            .collect();
+        assert_eq!(lexical_language_factors(&weak), [1.0, LEXICAL_BALANCE_CAP]);
+        // Too few English candidates to judge by: nothing changes.
+        assert_eq!(lexical_language_factors(&scores[..15]), [1.0, 1.0]);
     }
 
     #[test]

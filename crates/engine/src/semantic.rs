@@ -444,11 +444,33 @@ impl Engine {
         });
         let mut readers = vec![own];
         if let Some(model) = other
-            && let Some(vector) = self.need_vector_under(need, model).await?
+            && let Some(vector) = self.glossed_need_vector(need, model).await?
         {
             readers.push(vector);
         }
         Ok(readers)
+    }
+
+    /// The vector under `model` of a need's text followed by its Norwegian gloss
+    /// ([`kobler_search::SearchIndex::gloss`]): the reader of an English need's Norwegian
+    /// documents.
+    async fn glossed_need_vector(
+        &self,
+        need: &Need,
+        model: ModelKind,
+    ) -> Result<Option<NeedVector>> {
+        let Some(semantic) = &self.semantic else {
+            return Ok(None);
+        };
+        let text = need.text();
+        let gloss = self.index.gloss(&text, Lang::Nb);
+        if gloss.is_empty() {
+            return self.need_vector_under(need, model).await;
+        }
+        let text = format!("{text}\n{}", gloss.join(", "));
+        self.query_vector(semantic, model, None, &text)
+            .await
+            .map(|vector| vector.map(|vector| NeedVector { model, vector }))
     }
 
     /// The vector of a need under `model`, stored or embedded now (and stored).

@@ -1114,6 +1114,30 @@ impl SearchIndex {
         out
     }
 
+    /// The thesaurus concepts `text` uses in its own language, each as the first term `lang`
+    /// has for it (in thesaurus order, each once): a gloss of the text in another language.
+    /// Empty when `lang` is analysed as the text's own language is.
+    pub fn gloss(&self, text: &str, lang: Lang) -> Vec<String> {
+        let own = self.definition.group_of(detect_language(text));
+        let target = self.definition.group_of(lang);
+        let Some(analyzer) = self.analyzers.get(own).filter(|_| own != target) else {
+            return Vec::new();
+        };
+        let sequences = HashMap::from([(
+            own.to_string(),
+            analyse_positions(analyzer, text)
+                .into_iter()
+                .map(|(_, term)| term)
+                .collect(),
+        )]);
+        self.thesaurus
+            .find(&sequences)
+            .iter()
+            .filter_map(|hit| hit.terms.iter().find(|t| t.group == target))
+            .map(|t| t.surface.clone())
+            .collect()
+    }
+
     /// The distinct analysed terms of a text, over all groups (for overlap checks).
     pub fn terms(&self, text: &str) -> HashSet<String> {
         self.analyse(text)
@@ -1629,6 +1653,22 @@ mod tests {
             "the commit's payload survives the merge"
         );
         assert_eq!(index.peers("Overvann", 5, 24, u64::MAX).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn an_english_text_is_glossed_with_the_norwegian_terms_of_its_concepts() {
+        let (_dir, index) = index_with(&[]);
+        let gloss = index.gloss(
+            "Building trust with immigrant parents in kindergartens and schools",
+            Lang::Nb,
+        );
+        for term in ["tillit", "minoritetsforeldre", "barnehage"] {
+            assert!(gloss.iter().any(|g| g == term), "{term} in {gloss:?}");
+        }
+        assert!(
+            index.gloss("Tillit i barnehagen", Lang::Nb).is_empty(),
+            "a Norwegian text needs no Norwegian gloss"
+        );
     }
 
     #[test]
