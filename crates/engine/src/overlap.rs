@@ -21,9 +21,12 @@
 //! Coordinators' decisions are kept in the store. A dismissed pair is not flagged again until
 //! one side's vocabulary has changed materially; a confirmed pair stays flagged, marked as such.
 
+use crate::semantic::VectorKey;
 use crate::{Engine, EngineError, Result, Role};
 use kobler_core::{Kind, Need, NeedStatus, Record};
 use kobler_matcher::minhash::{LshIndex, Signature, vocabulary_overlap};
+use kobler_matcher::neighbours::NeighbourGraph;
+use kobler_matcher::vectors::VectorIndex;
 use kobler_search::{AnalysedText, DocKind, Peer, PeerFinder};
 use kobler_store::{Decision, OverlapDecision, User};
 use serde::Serialize;
@@ -43,6 +46,11 @@ const QUERY_TERMS: usize = 24;
 /// bounds what a need's check reads, whatever the corpus size. Queries whose terms fit in it are
 /// exact; on the development set every one does (`docs/overlap.md` §The overlap query).
 const QUERY_POSTINGS: u64 = 30_000;
+/// Vector comparisons an overlap run's semantic signal may spend on exact scans (each need's
+/// vector against every stored one); above it, each need's nearest needs and projects come
+/// from a neighbour graph built over them for the run ([`NeighbourGraph`]), so the run grows
+/// about as N log N rather than N². About ten seconds of scanning on two cores.
+const EXACT_COMPARISONS: u64 = 200_000_000;
 /// The e5 cosine that scores exactly [`OVERLAP_THRESHOLD`] on the semantic signal: just above
 /// the most similar pair labelled "no overlap" on the development set (0.902); see
 /// `docs/overlap.md`. Cosines are mapped linearly from here (threshold) to 1 (score 1).
@@ -323,7 +331,7 @@ impl Engine {
             }
         }
         // Semantic: each need's nearest needs and projects by sentence vector.
-        if let Some(cosines) = self.semantic_overlaps(&items, &position, &scores).await? {
+        if let Some(cosines) = self.semantic_overlaps(&items, &scores).await? {
             for (key, cosine) in cosines {
                 scores.entry(key).or_default().semantic = semantic_score(cosine);
             }
@@ -395,7 +403,6 @@ impl Engine {
     async fn semantic_overlaps(
         &self,
         items: &[Item],
-        position: &HashMap<(DocKind, &str), usize>,
         candidates: &HashMap<(usize, usize), Scores>,
     ) -> Result<Option<Vec<((usize, usize), f32)>>> {
         let Some(model) = self
@@ -414,21 +421,17 @@ impl Engine {
                     out.push(((i, j), cosine));
                 }
             }
-            for (i, item) in items.iter().enumerate().filter(|(_, item)| item.query) {
-                let Some(query) = index.vector(&key(item)) else {
-                    continue;
-                };
-                let nearest = index.nearest(&query, CANDIDATES + 1, |(kind, _)| {
-                    matches!(kind, Kind::Need | Kind::Project)
-                });
-                for ((kind, id), cosine) in nearest {
-                    let Some(doc_kind) = crate::matching::doc_kind(kind) else {
-                        continue;
-                    };
-                    let Some(&j) = position.get(&(doc_kind, id.as_str())) else {
-                        continue;
-                    };
-                    if let Some(pair) = pair_key(items, i, j)
+            let queries: Vec<(usize, Vec<f32>)> = items
+                .iter()
+                .enumerate()
+                .filter(|(_, item)| item.query)
+                .filter_map(|(i, item)| Some((i, index.vector(&key(item))?)))
+                .collect();
+            let item_keys: Vec<VectorKey> = items.iter().map(key).collect();
+            let nearest = nearest_items(index, &item_keys, &queries, EXACT_COMPARISONS)?;
+            for ((i, _), nearest) in queries.iter().zip(nearest) {
+                for (j, cosine) in nearest {
+                    if let Some(pair) = pair_key(items, *i, j)
                         && !candidates.contains_key(&pair)
                         && semantic_score(cosine) > 0.0
                     {
@@ -436,9 +439,10 @@ impl Engine {
                     }
                 }
             }
-            out
+            Ok(out)
         })
-        .await
+        .await?
+        .transpose()
     }
 
     /// The open and matched needs, and every project, with their signatures.
@@ -569,6 +573,48 @@ fn in_parallel<T: Sync, O: Send>(
             })
             .collect()
     })
+}
+
+/// Each query's nearest needs and projects among the items whose vector keys are `item_keys`
+/// (as positions in it), with their cosines: by an exact scan of every stored vector while
+/// `queries × stored vectors` is at most `exact_comparisons`, else through a neighbour graph
+/// built over the items' vectors for this run ([`NeighbourGraph`]).
+fn nearest_items(
+    index: &VectorIndex<VectorKey>,
+    item_keys: &[VectorKey],
+    queries: &[(usize, Vec<f32>)],
+    exact_comparisons: u64,
+) -> Result<Vec<Vec<(usize, f32)>>> {
+    if queries.len() as u64 * index.len() as u64 <= exact_comparisons {
+        let position: HashMap<&VectorKey, usize> =
+            item_keys.iter().enumerate().map(|(i, k)| (k, i)).collect();
+        return Ok(queries
+            .iter()
+            .map(|(_, query)| {
+                index
+                    .nearest(query, CANDIDATES + 1, |(kind, _)| {
+                        matches!(kind, Kind::Need | Kind::Project)
+                    })
+                    .into_iter()
+                    .filter_map(|(key, cosine)| Some((*position.get(&key)?, cosine)))
+                    .collect()
+            })
+            .collect());
+    }
+    let graph = NeighbourGraph::build(
+        item_keys
+            .iter()
+            .enumerate()
+            .filter_map(|(j, key)| Some((j, index.vector(key)?)))
+            .collect(),
+    );
+    let mut nearest = Vec::with_capacity(queries.len());
+    for part in in_parallel(queries, |(_, query)| {
+        Ok(graph.nearest(query, CANDIDATES + 1))
+    }) {
+        nearest.extend(part?);
+    }
+    Ok(nearest)
 }
 
 /// A pair's two sides in their canonical order: the need first; two needs by id.
@@ -781,6 +827,64 @@ mod tests {
         assert!(semantic_score(0.95) > OVERLAP_THRESHOLD);
         assert!(semantic_score(0.90) < OVERLAP_THRESHOLD);
         assert_eq!(semantic_score(0.5), 0.0);
+    }
+
+    #[test]
+    fn the_neighbour_graph_names_the_needs_and_projects_an_exact_scan_does() {
+        // 300 needs and projects about 10 topics, and works near them that are never named.
+        let mut state = 0x5eed_u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+        };
+        let topics: Vec<Vec<f32>> = (0..10).map(|_| (0..16).map(|_| next()).collect()).collect();
+        let mut vector = |topic: usize| -> Vec<f32> {
+            let v: Vec<f32> = topics[topic].iter().map(|c| c + 0.2 * next()).collect();
+            let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            v.into_iter().map(|x| x / norm).collect()
+        };
+        let mut index = VectorIndex::new(16);
+        let mut keys: Vec<VectorKey> = Vec::new();
+        for i in 0..300 {
+            let kind = if i % 3 == 0 {
+                Kind::Project
+            } else {
+                Kind::Need
+            };
+            let key = (kind, format!("x{i}"));
+            index
+                .insert(key.clone(), &vector(i % 10))
+                .expect("dimension");
+            keys.push(key);
+        }
+        for w in 0..100 {
+            index
+                .insert((Kind::Work, format!("w{w}")), &vector(w % 10))
+                .expect("dimension");
+        }
+        let queries: Vec<(usize, Vec<f32>)> = (0..300)
+            .step_by(7)
+            .filter_map(|i| Some((i, index.vector(&keys[i])?)))
+            .collect();
+        let exact = nearest_items(&index, &keys, &queries, u64::MAX).expect("exact");
+        let graph = nearest_items(&index, &keys, &queries, 0).expect("graph");
+        let (mut shared, mut total) = (0, 0);
+        for ((i, _), (exact, graph)) in queries.iter().zip(exact.iter().zip(&graph)) {
+            assert_eq!(exact.first().map(|n| n.0), Some(*i), "itself first");
+            assert_eq!(graph.first().map(|n| n.0), Some(*i), "itself first");
+            assert!(
+                graph.iter().all(|&(j, _)| j < 300),
+                "only needs and projects"
+            );
+            shared += graph
+                .iter()
+                .filter(|g| exact.iter().any(|e| e.0 == g.0))
+                .count();
+            total += exact.len();
+        }
+        assert!(shared * 10 >= total * 9, "{shared} of {total}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod aggregate;
 pub mod assign;
 pub mod metrics;
 pub mod minhash;
+pub mod neighbours;
 pub mod term_pairs;
 pub mod vectors;
 

@@ -55,7 +55,26 @@ impl Ord for Scored {
     }
 }
 
-fn quantise(vector: &[f32]) -> (Vec<i8>, f32) {
+/// The dot product of two 8-bit codes (written so that it vectorises).
+pub(crate) fn code_dot(a: &[i8], b: &[i8]) -> i32 {
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| i32::from(i16::from(x) * i16::from(y)))
+        .sum()
+}
+
+/// The cosine of a query with a vector kept as 8-bit `codes` and their `scale`.
+pub(crate) fn code_score(query: &[f32], codes: &[i8], scale: f32) -> f32 {
+    let dot: f32 = query
+        .iter()
+        .zip(codes)
+        .map(|(q, &c)| q * f32::from(c))
+        .sum();
+    dot * scale
+}
+
+/// A vector as 8-bit codes and the one scale that turns them back into floats.
+pub(crate) fn quantise(vector: &[f32]) -> (Vec<i8>, f32) {
     let largest = vector.iter().fold(0f32, |m, x| m.max(x.abs()));
     if largest == 0.0 || !largest.is_finite() {
         return (vec![0; vector.len()], 0.0);
@@ -127,22 +146,18 @@ impl<K: Clone + Eq + Hash + Send + Sync> VectorIndex<K> {
     /// The dot product of an 8-bit query with the codes at `at`, in integers (which the
     /// compiler turns into wide SIMD multiply-adds; the float version converts every code).
     fn code_dot_at(&self, query: &[i8], at: usize) -> i32 {
-        let codes = &self.codes[at * self.dimension..(at + 1) * self.dimension];
-        query
-            .iter()
-            .zip(codes)
-            .map(|(&q, &c)| i32::from(i16::from(q) * i16::from(c)))
-            .sum()
+        code_dot(
+            query,
+            &self.codes[at * self.dimension..(at + 1) * self.dimension],
+        )
     }
 
     fn score_at(&self, query: &[f32], at: usize) -> f32 {
-        let codes = &self.codes[at * self.dimension..(at + 1) * self.dimension];
-        let dot: f32 = query
-            .iter()
-            .zip(codes)
-            .map(|(q, &c)| q * f32::from(c))
-            .sum();
-        dot * self.scales[at]
+        code_score(
+            query,
+            &self.codes[at * self.dimension..(at + 1) * self.dimension],
+            self.scales[at],
+        )
     }
 
     /// The dot product of `query` with `key`'s vector; `None` when `key` has none or the query
