@@ -11,9 +11,12 @@
 //! per 100 items, so that neighbours mean something, as they do for sentence vectors. The exact
 //! time is measured on a sample of queries and multiplied out.
 
+mod support;
+
 use kobler_matcher::neighbours::NeighbourGraph;
 use kobler_matcher::vectors::VectorIndex;
 use std::time::Instant;
+use support::{Xorshift, normalised};
 
 const DIMENSION: usize = 384;
 const NEIGHBOURS: usize = 21;
@@ -88,24 +91,12 @@ fn main() {
 
 /// `n` unit vectors around `topics` random centres, deterministic.
 fn clustered(n: usize, topics: usize) -> Vec<Vec<f32>> {
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
-    };
-    let unit = |v: Vec<f32>| {
-        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-        v.into_iter().map(|x| x / norm).collect::<Vec<f32>>()
-    };
-    let centres: Vec<Vec<f32>> = (0..topics)
-        .map(|_| unit((0..DIMENSION).map(|_| next()).collect()))
-        .collect();
+    let mut random = Xorshift(0x9e37_79b9_7f4a_7c15);
+    let centres: Vec<Vec<f32>> = (0..topics).map(|_| random.unit(DIMENSION)).collect();
     (0..n)
         .map(|i| {
             let centre = &centres[(i * 7919) % topics];
-            unit(centre.iter().map(|c| c + 0.1 * next()).collect())
+            normalised(centre.iter().map(|c| c + 0.1 * random.next()).collect())
         })
         .collect()
 }

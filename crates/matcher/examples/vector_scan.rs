@@ -8,8 +8,11 @@
 //! Vectors are random unit vectors of 384 dimensions (the bundled models' size); a scan does
 //! the same work whatever the values.
 
+mod support;
+
 use kobler_matcher::vectors::VectorIndex;
 use std::time::Instant;
+use support::Xorshift;
 
 const DIMENSION: usize = 384;
 const QUERIES: usize = 20;
@@ -24,18 +27,7 @@ fn main() {
     } else {
         sizes
     };
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
-    };
-    let unit = |next: &mut dyn FnMut() -> f32| {
-        let v: Vec<f32> = (0..DIMENSION).map(|_| next()).collect();
-        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-        v.into_iter().map(|x| x / n).collect::<Vec<f32>>()
-    };
+    let mut random = Xorshift(0x9e37_79b9_7f4a_7c15);
     println!(
         "| vectors | memory (codes + scales) | build | one query, top 200 (median of {QUERIES}) |"
     );
@@ -44,13 +36,13 @@ fn main() {
         let started = Instant::now();
         let mut index = VectorIndex::new(DIMENSION);
         for i in 0..n {
-            let v = unit(&mut next);
+            let v = random.unit(DIMENSION);
             index.insert(i, &v).expect("dimension");
         }
         let build = started.elapsed();
         let mut times = Vec::with_capacity(QUERIES);
         for _ in 0..QUERIES {
-            let query = unit(&mut next);
+            let query = random.unit(DIMENSION);
             let started = Instant::now();
             let found = index.nearest(&query, 200, |_| true);
             times.push(started.elapsed());
