@@ -23,15 +23,7 @@ const NEIGHBOURS: usize = 21;
 const SAMPLE: usize = 200;
 
 fn main() {
-    let sizes: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let sizes = if sizes.is_empty() {
-        vec![10_000]
-    } else {
-        sizes
-    };
+    let sizes = support::sizes_or(10_000);
     println!(
         "| items | queries | exact scans (est.) | graph build | graph queries | graph total | recall@{NEIGHBOURS} |"
     );

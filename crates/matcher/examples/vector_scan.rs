@@ -18,15 +18,7 @@ const DIMENSION: usize = 384;
 const QUERIES: usize = 20;
 
 fn main() {
-    let sizes: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let sizes = if sizes.is_empty() {
-        vec![100_000]
-    } else {
-        sizes
-    };
+    let sizes = support::sizes_or(100_000);
     let mut random = Xorshift(0x9e37_79b9_7f4a_7c15);
     println!(
         "| vectors | memory (codes + scales) | build | one query, top 200 (median of {QUERIES}) |"

@@ -23,3 +23,16 @@ pub fn normalised(v: Vec<f32>) -> Vec<f32> {
     let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
     v.into_iter().map(|x| x / norm).collect()
 }
+
+/// The sizes given on the command line, or `default` when none are.
+pub fn sizes_or(default: usize) -> Vec<usize> {
+    let sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    if sizes.is_empty() {
+        vec![default]
+    } else {
+        sizes
+    }
+}
