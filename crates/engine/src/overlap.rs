@@ -42,7 +42,7 @@ pub const MATERIAL_CHANGE: f32 = 0.8;
 const CANDIDATES: usize = 20;
 /// Terms per language group in a need's overlap query, the most distinctive first.
 const QUERY_TERMS: usize = 24;
-/// Postings one overlap query may walk to find its candidates (see `SearchIndex::peers`): it
+/// Postings one overlap query may walk to find its candidates (see `PeerFinder::peers`): it
 /// bounds what a need's check reads, whatever the corpus size. Queries whose terms fit in it are
 /// exact; on the development set every one does (`docs/overlap.md` §The overlap query).
 const QUERY_POSTINGS: u64 = 30_000;

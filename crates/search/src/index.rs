@@ -255,7 +255,7 @@ struct Fields {
     text: BTreeMap<String, (Field, Field)>,
     /// Per analyser group: (title field, body field) of needs and projects only, holding each
     /// analysed word and each pair of consecutive ones ([`peer_tokens`]). Overlap queries run
-    /// here ([`SearchIndex::peers`]): no work's postings to walk, no kind filter, and a phrase
+    /// here ([`PeerFinder::peers`]): no work's postings to walk, no kind filter, and a phrase
     /// is looked up as word-pair terms, so a query's cost can be bounded term by term.
     peer: BTreeMap<String, (Field, Field)>,
 }
@@ -1473,6 +1473,7 @@ mod tests {
             ),
         ]);
         let hits = index
+            .peer_finder()
             .peers("Hjemmetjenesten for eldre", 10, 24, u64::MAX)
             .expect("peer query");
         let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
@@ -1540,8 +1541,11 @@ mod tests {
             ),
         ]);
         let text = "Modeller for overvann og flom ved kraftig regn";
-        let exact = index.peers(text, 2, 24, u64::MAX).expect("exact");
-        let budgeted = index.peers(text, 2, 24, 1).expect("budgeted");
+        let exact = index
+            .peer_finder()
+            .peers(text, 2, 24, u64::MAX)
+            .expect("exact");
+        let budgeted = index.peer_finder().peers(text, 2, 24, 1).expect("budgeted");
         assert_eq!(
             exact.first().map(|h| h.id.as_str()),
             Some("n2"),
@@ -1587,6 +1591,7 @@ mod tests {
         assert_eq!(index.num_docs(), 4);
         for budget in [u64::MAX, 1] {
             let hits = index
+                .peer_finder()
                 .peers("Overvann og flom i sentrum", 5, 24, budget)
                 .expect("no panic, no error");
             assert_eq!(hits.first().map(|h| h.id.as_str()), Some("n1"), "{hits:?}");
@@ -1652,7 +1657,14 @@ mod tests {
             3,
             "the commit's payload survives the merge"
         );
-        assert_eq!(index.peers("Overvann", 5, 24, u64::MAX).unwrap().len(), 3);
+        assert_eq!(
+            index
+                .peer_finder()
+                .peers("Overvann", 5, 24, u64::MAX)
+                .unwrap()
+                .len(),
+            3
+        );
     }
 
     #[test]

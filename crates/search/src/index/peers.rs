@@ -83,18 +83,6 @@ impl SearchIndex {
         );
         Ok(finder)
     }
-
-    /// [`PeerFinder::peers`] on the index as it is now.
-    pub fn peers(
-        &self,
-        text: &str,
-        top: usize,
-        distinctive_terms: usize,
-        postings_budget: u64,
-    ) -> Result<Vec<Peer>> {
-        self.peer_finder()
-            .peers(text, top, distinctive_terms, postings_budget)
-    }
 }
 
 impl PeerFinder<'_> {
