@@ -92,7 +92,7 @@ impl PeerFinder<'_> {
     /// does): for comparing whole needs with each other. The query runs on fields that only
     /// needs and projects fill, so works, however many, are never read and no kind filter is
     /// needed; words are weighed by the whole index's statistics all the same
-    /// ([`PeerStatistics`]).
+    /// (see `PeerStatistics`).
     ///
     /// The cost is bounded whatever the corpus size: when the terms' postings add up to more
     /// than `postings_budget`, the rarest terms that fit in it shortlist candidates, and only
