@@ -104,7 +104,7 @@ impl LshIndex {
     }
 
     /// The pairs of items that share a bucket (smaller item first, each pair once). In a
-    /// crowded bucket each item is paired with its next [`MAX_PARTNERS`] mates only.
+    /// crowded bucket each item is paired with its next `MAX_PARTNERS` mates only.
     pub fn candidate_pairs(&self) -> Vec<(usize, usize)> {
         let mut pairs = Vec::new();
         for members in self.buckets.values() {
