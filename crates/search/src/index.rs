@@ -258,6 +258,9 @@ struct Fields {
     /// here ([`PeerFinder::peers`]): no work's postings to walk, no kind filter, and a phrase
     /// is looked up as word-pair terms, so a query's cost can be bounded term by term.
     peer: BTreeMap<String, (Field, Field)>,
+    /// Each peer field's twin among the text fields (same group, title or body), whose
+    /// statistics weigh its terms (see `PeerStatistics`).
+    peer_twin: HashMap<Field, Field>,
 }
 
 /// The index: one tantivy index under the data directory.
@@ -299,6 +302,7 @@ fn build_schema(definition: &IndexDefinition) -> (Schema, Fields) {
     let deadline = builder.add_i64_field("deadline", FAST);
     let mut text = BTreeMap::new();
     let mut peer = BTreeMap::new();
+    let mut peer_twin = HashMap::new();
     for group in definition.groups.keys() {
         let options = TextOptions::default()
             .set_indexing_options(
@@ -320,6 +324,8 @@ fn build_schema(definition: &IndexDefinition) -> (Schema, Fields) {
             builder.add_text_field(&format!("peer_title_{group}"), peer_options.clone());
         let peer_body = builder.add_text_field(&format!("peer_body_{group}"), peer_options);
         peer.insert(group.clone(), (peer_title, peer_body));
+        peer_twin.insert(peer_title, title);
+        peer_twin.insert(peer_body, body);
     }
     let fields = Fields {
         key,
@@ -336,6 +342,7 @@ fn build_schema(definition: &IndexDefinition) -> (Schema, Fields) {
         deadline,
         text,
         peer,
+        peer_twin,
     };
     (builder.build(), fields)
 }

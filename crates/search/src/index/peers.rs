@@ -40,8 +40,6 @@ struct Name {
 pub struct PeerFinder<'a> {
     index: &'a SearchIndex,
     searcher: tantivy::Searcher,
-    /// Each peer field's twin among the text fields.
-    twins: HashMap<Field, Field>,
     /// Per segment, the name of every need and project in it, read in one pass for a run of
     /// many queries; `None` for a single query, which names its few hits one by one.
     names: Option<Vec<HashMap<DocId, Name>>>,
@@ -50,20 +48,9 @@ pub struct PeerFinder<'a> {
 impl SearchIndex {
     /// Peer queries against the index as it is now, for a query or a few.
     pub fn peer_finder(&self) -> PeerFinder<'_> {
-        let twins = self
-            .fields
-            .peer
-            .iter()
-            .filter_map(|(group, &(title, body))| {
-                let &(all_title, all_body) = self.fields.text.get(group)?;
-                Some([(title, all_title), (body, all_body)])
-            })
-            .flatten()
-            .collect();
         PeerFinder {
             index: self,
             searcher: self.reader.searcher(),
-            twins,
             names: None,
         }
     }
@@ -112,7 +99,7 @@ impl PeerFinder<'_> {
             return Ok(Vec::new());
         }
         let searcher = &self.searcher;
-        let statistics = PeerStatistics::new(searcher, &self.twins)?;
+        let statistics = PeerStatistics::new(searcher, &self.index.fields.peer_twin)?;
         let top = top.max(1);
         let found = match within_budget(&clauses, postings_budget, |term| statistics.postings(term))
         {
