@@ -14,9 +14,9 @@
 //!   another language.
 //!
 //! A pair's score is the largest of them, and it is flagged when that reaches the threshold.
-//! The signals cost one bounded top-k query (a postings budget) or one signature per document;
-//! a whole run still grows somewhat faster than the number of needs and projects (per-segment
-//! term lookups, more flagged pairs per item: `docs/overlap.md` §Speed at scale).
+//! The signals cost one bounded top-k query (a postings budget), one signature and one
+//! nearest-vector search per document, so a whole run grows about linearly with the number of
+//! needs and projects (12× for 10× from 10,000 to 100,000: `docs/overlap.md` §Speed at scale).
 //!
 //! Coordinators' decisions are kept in the store. A dismissed pair is not flagged again until
 //! one side's vocabulary has changed materially; a confirmed pair stays flagged, marked as such.
@@ -411,23 +411,31 @@ impl Engine {
         else {
             return Ok(None);
         };
-        let key = |item: &Item| (kind_of(item.kind), item.id.clone());
+        let item_keys: Vec<VectorKey> = items
+            .iter()
+            .map(|item| (kind_of(item.kind), item.id.clone()))
+            .collect();
         self.with_vectors(model, |index| {
-            let mut out = Vec::new();
-            for &(i, j) in candidates.keys() {
-                if let Some(query) = index.vector(&key(&items[i]))
-                    && let Some(cosine) = index.similarity(&query, &key(&items[j]))
-                {
-                    out.push(((i, j), cosine));
-                }
-            }
+            // Each queried need's vector, read once for its candidates and its nearest.
             let queries: Vec<(usize, Vec<f32>)> = items
                 .iter()
                 .enumerate()
                 .filter(|(_, item)| item.query)
-                .filter_map(|(i, item)| Some((i, index.vector(&key(item))?)))
+                .filter_map(|(i, _)| Some((i, index.vector(&item_keys[i])?)))
                 .collect();
-            let item_keys: Vec<VectorKey> = items.iter().map(key).collect();
+            let query_of: HashMap<usize, &[f32]> = queries
+                .iter()
+                .map(|(i, vector)| (*i, vector.as_slice()))
+                .collect();
+            let mut out = Vec::new();
+            // A candidate pair's first side is always a queried need (`pair_key`).
+            for &(i, j) in candidates.keys() {
+                if let Some(query) = query_of.get(&i)
+                    && let Some(cosine) = index.similarity(query, &item_keys[j])
+                {
+                    out.push(((i, j), cosine));
+                }
+            }
             let nearest = nearest_items(index, &item_keys, &queries, EXACT_COMPARISONS)?;
             for ((i, _), nearest) in queries.iter().zip(nearest) {
                 for (j, cosine) in nearest {
