@@ -180,17 +180,25 @@ const MIN_LANGUAGE_GROUP: usize = 10;
 /// documents among the candidates, nothing is shifted.
 fn language_offsets(cosines: &[(bool, f32)]) -> [f32; 2] {
     let sum_of = |english: bool| {
-        let (sum, count) = cosines
-            .iter()
-            .filter(|&&(e, _)| e == english)
-            .fold((0.0f32, 0usize), |(s, n), &(_, c)| (s + c, n + 1));
-        (count >= MIN_LANGUAGE_GROUP).then_some((sum, count as f32))
+        let group = language_group(cosines, english)?;
+        Some((group.iter().sum::<f32>(), group.len() as f32))
     };
     let (Some((norwegian, n)), Some((english, e))) = (sum_of(false), sum_of(true)) else {
         return [0.0; 2];
     };
     let overall = (norwegian + english) / (n + e);
     [overall - norwegian / n, overall - english / e]
+}
+
+/// The values of the documents in English (`english`) or not, or `None` when fewer than
+/// [`MIN_LANGUAGE_GROUP`] are: too few to judge a language by.
+fn language_group(values: &[(bool, f32)], english: bool) -> Option<Vec<f32>> {
+    let group: Vec<f32> = values
+        .iter()
+        .filter(|&&(e, _)| e == english)
+        .map(|&(_, value)| value)
+        .collect();
+    (group.len() >= MIN_LANGUAGE_GROUP).then_some(group)
 }
 
 /// How many of a language's best BM25 scores measure its strength for a need.
@@ -208,14 +216,7 @@ const LEXICAL_BALANCE_CAP: f32 = 1.25;
 /// either language has fewer than [`MIN_LANGUAGE_GROUP`] candidates.
 fn lexical_language_factors(scores: &[(bool, f32)]) -> [f32; 2] {
     let strength = |english: bool| {
-        let mut group: Vec<f32> = scores
-            .iter()
-            .filter(|&&(e, _)| e == english)
-            .map(|&(_, score)| score)
-            .collect();
-        if group.len() < MIN_LANGUAGE_GROUP {
-            return None;
-        }
+        let mut group = language_group(scores, english)?;
         group.sort_by(|a, b| b.total_cmp(a));
         let best = &group[..LEXICAL_BALANCE_DEPTH.min(group.len())];
         Some(best.iter().sum::<f32>() / best.len() as f32).filter(|&mean| mean > 0.0)
