@@ -14,87 +14,21 @@ mod support;
 
 use kobler_core::{Need, NeedStatus};
 use kobler_engine::{Engine, ImportOptions, NoProgress, OVERLAP_THRESHOLD};
-use std::io::{BufWriter, Write};
 use std::time::Instant;
-use support::{Lcg, sample, topics};
-
-const DEMO_NEEDS: &str = include_str!("../fixtures/demo/needs.jsonl");
-const DEMO_UNITS: &str = include_str!("../fixtures/demo/units.jsonl");
+use support::{Corpus, DEMO_UNITS, Lcg};
 /// New needs checked at posting time per size (the median is reported).
 const NEW_NEEDS: usize = 25;
-
-struct Corpus {
-    topics: Vec<Vec<String>>,
-    vocabulary: Vec<String>,
-    units: Vec<String>,
-}
-
-impl Corpus {
-    fn from_demo() -> Corpus {
-        let topics: Vec<Vec<String>> = topics(DEMO_NEEDS, "description");
-        let vocabulary = topics.iter().flatten().cloned().collect();
-        let units = DEMO_UNITS
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|v| v["kind"] == "municipal")
-            .filter_map(|v| v["id"].as_str().map(str::to_string))
-            .collect();
-        Corpus {
-            topics,
-            vocabulary,
-            units,
-        }
-    }
-
-    fn text(&self, rng: &mut Lcg, n: usize) -> String {
-        let topic = &self.topics[rng.below(self.topics.len())];
-        sample(rng, topic, &self.vocabulary, n)
-    }
-}
 
 /// Writes `items` needs and projects (and the demo's municipalities and units) to `dir`.
 fn write_feed(dir: &std::path::Path, items: usize, corpus: &Corpus) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     std::fs::write(dir.join("units.jsonl"), DEMO_UNITS)?;
-    let mut rng = Lcg(0x0ee1 + items as u64);
-    let mut file = BufWriter::new(std::fs::File::create(dir.join("needs.jsonl"))?);
-    let needs = items * 7 / 10;
-    let mut descriptions: Vec<String> = Vec::with_capacity(needs);
-    for n in 0..needs {
-        let description = if n > 0 && rng.below(20) == 0 {
-            // A template posted again: an earlier need with one word in ten replaced.
-            let original = &descriptions[rng.below(n)];
-            original
-                .split(' ')
-                .map(|w| {
-                    if rng.below(10) == 0 {
-                        corpus.vocabulary[rng.below(corpus.vocabulary.len())].as_str()
-                    } else {
-                        w
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(" ")
-        } else {
-            corpus.text(&mut rng, 60)
-        };
-        let line = serde_json::json!({"type": "need", "id": format!("syn-n{n}"),
-            "title": description.split(' ').take(6).collect::<Vec<_>>().join(" "),
-            "description": description,
-            "unit": corpus.units[rng.below(corpus.units.len())]});
-        writeln!(file, "{line}")?;
-        descriptions.push(line["description"].as_str().unwrap_or_default().to_string());
-    }
-    file.flush()?;
-    let mut file = BufWriter::new(std::fs::File::create(dir.join("projects.jsonl"))?);
-    for p in 0..(items - needs) {
-        let status = ["planned", "active", "completed"][rng.below(3)];
-        let line = serde_json::json!({"type": "project", "id": format!("syn-p{p}"),
-            "title": corpus.text(&mut rng, 7), "summary": corpus.text(&mut rng, 80),
-            "status": status});
-        writeln!(file, "{line}")?;
-    }
-    file.flush()
+    corpus.write_needs_and_projects(
+        &dir.join("needs.jsonl"),
+        &dir.join("projects.jsonl"),
+        items,
+        0x0ee1 + items as u64,
+    )
 }
 
 #[tokio::main]

@@ -3,8 +3,12 @@
 //! the thesaurus meet realistic words), plus the demo's units and needs.
 //!
 //! ```sh
-//! cargo run --release --example synthetic_corpus -- OUT_DIR RESEARCHERS WORKS
+//! cargo run --release --example synthetic_corpus -- OUT_DIR RESEARCHERS WORKS [NEEDS_AND_PROJECTS]
 //! ```
+//!
+//! With `NEEDS_AND_PROJECTS`, that many generated needs (7 in 10) and projects on the demo
+//! needs' topics are written too (`synthetic-needs.jsonl`, `synthetic-projects.jsonl`), posted
+//! by the demo's municipal units: a national-scale load for the serving benchmark.
 //!
 //! Each researcher gets a topic (one demo work); their works mix words of that topic with words
 //! of the whole vocabulary, so retrieval has real structure to find. Output is deterministic.
@@ -15,13 +19,18 @@ use std::io::{BufWriter, Write};
 use support::{Lcg, sample, topics};
 
 const DEMO_WORKS: &str = include_str!("../fixtures/demo/works.jsonl");
-const DEMO_UNITS: &str = include_str!("../fixtures/demo/units.jsonl");
-const DEMO_NEEDS: &str = include_str!("../fixtures/demo/needs.jsonl");
+use support::{DEMO_NEEDS, DEMO_UNITS};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let [_, out, researchers, works] = args.as_slice() else {
-        return Err("usage: synthetic_corpus OUT_DIR RESEARCHERS WORKS".into());
+    let (out, researchers, works, needs_and_projects) = match args.as_slice() {
+        [_, out, researchers, works] => (out, researchers, works, None),
+        [_, out, researchers, works, items] => (out, researchers, works, Some(items.parse()?)),
+        _ => {
+            return Err(
+                "usage: synthetic_corpus OUT_DIR RESEARCHERS WORKS [NEEDS_AND_PROJECTS]".into(),
+            );
+        }
     };
     let researchers: usize = researchers.parse()?;
     let works: usize = works.parse()?;
@@ -75,6 +84,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         writeln!(file, "{line}")?;
     }
     file.flush()?;
+    if let Some(items) = needs_and_projects {
+        support::Corpus::from_demo().write_needs_and_projects(
+            &out.join("synthetic-needs.jsonl"),
+            &out.join("synthetic-projects.jsonl"),
+            items,
+            0x0ee1 + items as u64,
+        )?;
+        eprintln!("wrote {items} generated needs and projects");
+    }
     eprintln!(
         "wrote {researchers} researchers, {works} works, {} projects to {}",
         (works / 100).max(1),

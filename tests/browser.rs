@@ -270,7 +270,9 @@ async fn staff_posts_a_need_a_coordinator_accepts_a_researcher_and_the_researche
         assert!(posted.contains(NEW_TITLE), "{posted}");
         sign_out(&client).await;
 
-        // A coordinator accepts Kari for Oppvekst, with a note.
+        // A coordinator accepts Kari for Oppvekst, with a note (once the background worker
+        // has matched the new need).
+        app.settled().await;
         sign_in(&client, &app, "coordinator").await;
         client
             .goto(&app.url("/koordinering/forslag"))

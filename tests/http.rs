@@ -1030,6 +1030,15 @@ async fn import_more(app: &App, lines: &str) {
     assert!(report.is_clean(), "{report:?}");
 }
 
+/// Waits until the results the background worker keeps (network, portfolio, overlap run)
+/// reflect every change made so far.
+async fn settled(app: &App) {
+    app.engine
+        .derived_current(std::time::Duration::from_secs(60))
+        .await
+        .expect("derived results caught up");
+}
+
 /// The link between a researcher and another node in a network answer.
 fn link<'a>(view: &'a Value, researcher: &str, other: &str) -> Option<&'a Value> {
     view["edges"]
@@ -1048,6 +1057,7 @@ async fn the_network_links_coauthors_shared_projects_and_accepted_pairings() {
         r#"{"type": "work", "id": "w-4", "title": "Barnehagens uteområder og overvann", "year": 2024, "authors": ["r-ola", "r-kari"]}"#,
     )
     .await;
+    settled(&app).await;
     let (status, view) = app.get("/api/v1/network", Some(&coordinator)).await;
     assert_eq!(status, StatusCode::OK, "{view}");
     let coauthors = link(&view, "r-kari", "r-ola").expect("Kari and Ola wrote w-4");
@@ -1072,6 +1082,7 @@ async fn the_network_links_coauthors_shared_projects_and_accepted_pairings() {
         .post("/api/v1/pairings/decisions", Some(&coordinator), &pairing)
         .await;
     assert_eq!(status, StatusCode::CREATED);
+    settled(&app).await;
     let (_, view) = app
         .get("/api/v1/network?unit=u-miljo&depth=2", Some(&coordinator))
         .await;
@@ -1175,6 +1186,7 @@ async fn the_portfolio_measures_days_to_the_first_interest_or_accepted_pairing()
         .await;
     assert_eq!(status, StatusCode::CREATED);
 
+    settled(&app).await;
     let (status, portfolio) = app.get("/api/v1/portfolio", Some(&coordinator)).await;
     assert_eq!(status, StatusCode::OK, "{portfolio}");
     let fm = &portfolio["first_match"];

@@ -184,7 +184,9 @@ async fn a_posted_need_reaches_the_researcher_a_coordinator_pairs_with_the_depar
     assert_eq!(posted.focus_areas, ["oppvekst-og-utdanning"]);
     assert_eq!(posted.kinds, ["masteroppgave", "forskningsprosjekt"]);
 
-    // The coordinator's queue suggests Kari for the department, with the need as evidence.
+    // The coordinator's queue suggests Kari for the department, with the need as evidence
+    // (once the background worker has matched the new need).
+    app.settled().await;
     let coordinator = app.signed_in("coordinator").await;
     let (status, queue) = coordinator.get("/koordinering/forslag").await;
     assert_eq!(status, StatusCode::OK);
@@ -497,6 +499,7 @@ async fn the_portfolio_explains_first_match_and_charts_the_days_to_it() {
         .submit("/behov/n-sprak/interesse", &[("interessert", "ja")])
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    app.settled().await;
     let coordinator = app.signed_in("coordinator").await;
     let (status, page) = coordinator.get("/koordinering/portefolje").await;
     assert_eq!(status, StatusCode::OK, "{page}");

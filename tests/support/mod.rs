@@ -116,6 +116,15 @@ impl App {
         }
     }
 
+    /// Waits until the results the background worker keeps (the pairing queue, overlaps,
+    /// portfolio, network) reflect every change made so far.
+    pub async fn settled(&self) {
+        self.engine
+            .derived_current(std::time::Duration::from_secs(60))
+            .await
+            .expect("derived results caught up");
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -95,25 +95,29 @@ fn sorted(counts: BTreeMap<String, usize>) -> Vec<FacetValue> {
 }
 
 impl Engine {
-    /// Searches needs (never drafts) with facets; see [`NeedSearchRequest`]. Blocking work on
-    /// the index: async callers run it where blocking is allowed.
+    /// Searches needs (never drafts) with facets; see [`NeedSearchRequest`]. The search runs
+    /// on the work pool, off the caller's runtime.
     pub async fn browse_needs(&self, request: &NeedSearchRequest) -> Result<NeedSearchResult> {
+        let request = request.clone();
+        self.offload(move |engine| async move { engine.browse_needs_here(&request).await })
+            .await
+    }
+
+    async fn browse_needs_here(&self, request: &NeedSearchRequest) -> Result<NeedSearchResult> {
         // Municipalities are sets of units: the unit records say which.
-        let mut municipality_of: HashMap<String, String> = HashMap::new();
-        for record in self.store.list(Kind::Unit).await? {
-            if let Record::Unit(unit) = record
-                && let Some(m) = unit.municipality
-            {
-                municipality_of.insert(unit.id, m);
-            }
-        }
+        let directory = self.directory().await?;
+        let municipality_of: HashMap<&str, &String> = directory
+            .units
+            .iter()
+            .filter_map(|(id, unit)| Some((id.as_str(), unit.municipality.as_ref()?)))
+            .collect();
         let municipal_units: Vec<String> = if request.municipalities.is_empty() {
             Vec::new()
         } else {
             let mut units: Vec<String> = municipality_of
                 .iter()
                 .filter(|(_, m)| request.municipalities.contains(m))
-                .map(|(u, _)| u.clone())
+                .map(|(u, _)| u.to_string())
                 .collect();
             if units.is_empty() {
                 units.push(NO_UNIT.to_string());
@@ -134,18 +138,16 @@ impl Engine {
             offset: request.offset,
             limit: request.limit,
         };
-        let index = self.index.clone();
-        let found = tokio::task::spawn_blocking(move || index.search_needs_faceted(&query))
-            .await
-            .map_err(|e| crate::EngineError::Io(format!("the search stopped: {e}")))??;
+        // On the work pool (see `browse_needs`): blocking here holds one of its threads only.
+        let found = self.index.search_needs_faceted(&query)?;
         let mut counts = found.facets.into_iter();
         let mut next = || counts.next().unwrap_or_default();
         let (focus, kinds, languages, units, by_unit, statuses) =
             (next(), next(), next(), next(), next(), next());
         let mut municipalities: BTreeMap<String, usize> = BTreeMap::new();
         for (unit, n) in by_unit {
-            if let Some(m) = municipality_of.get(&unit) {
-                *municipalities.entry(m.clone()).or_insert(0) += n;
+            if let Some(m) = municipality_of.get(unit.as_str()) {
+                *municipalities.entry((*m).clone()).or_insert(0) += n;
             }
         }
         let ids: Vec<String> = found.hits.iter().map(|h| h.id.clone()).collect();

@@ -27,6 +27,22 @@ pub enum EngineError {
     /// The input is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// A result derived from the whole corpus has not been computed yet (a fresh start).
+    #[error("{0}")]
+    NotReady(String),
+}
+
+impl EngineError {
+    /// Whether the same request may succeed shortly: the store was too busy (another process
+    /// held its write lock for longer than it waits; nothing was changed), or a derived result
+    /// is not computed yet. A server answers 503 with `Retry-After`, not 500.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            EngineError::Store(e) => e.is_transient(),
+            EngineError::NotReady(_) => true,
+            _ => false,
+        }
+    }
 }
 
 /// Result type of the engine.

@@ -46,6 +46,7 @@ impl Engine {
         self.store
             .set_interest(&need.id, researcher, &user.name, interested)
             .await?;
+        self.derived_changed();
         Ok(())
     }
 
@@ -104,13 +105,25 @@ impl Engine {
                 ));
             }
         };
-        Ok(self
-            .match_researchers(&[researcher], top)
+        // Cached until needs or evidence change.
+        let key = (researcher.clone(), top);
+        let stamp = self.derived.generations();
+        if let Some(needs) = self.derived.needs_for_me.get(&key, &stamp) {
+            return Ok(Vec::clone(&needs));
+        }
+        let needs = self
+            .offload(
+                move |engine| async move { engine.match_researchers(&[researcher], top).await },
+            )
             .await?
             .into_iter()
             .next()
             .map(|r| r.needs)
-            .unwrap_or_default())
+            .unwrap_or_default();
+        self.derived
+            .needs_for_me
+            .put(key, stamp, std::sync::Arc::new(needs.clone()));
+        Ok(needs)
     }
 
     /// The ids of the needs the signed-in researcher marked; empty for everyone else.

@@ -10,6 +10,8 @@ pub mod access;
 mod auth;
 mod browse;
 mod dates;
+mod derived;
+mod directory;
 mod error;
 pub mod eval;
 mod identity;
@@ -21,6 +23,7 @@ mod needs;
 mod network;
 mod overlap;
 mod pairings;
+mod pool;
 mod portfolio;
 mod semantic;
 mod sessions;
@@ -29,6 +32,8 @@ pub use auth::{Role, hash_password};
 pub use browse::{
     FacetValue, FoundNeed, NeedFacets, NeedSearchRequest, NeedSearchResult, NeedSort,
 };
+pub use derived::{Fresh, KEPT_OVERLAP_FLOOR};
+pub use directory::{Directory, UnitEntry};
 pub use error::{ActionError, EngineError, Result};
 pub use import::{ImportObserver, ImportOptions, ImportReport, NoProgress};
 pub use interest::InterestedResearcher;
@@ -145,6 +150,15 @@ pub struct Engine {
     options: EngineOptions,
     /// The embedding models and their vectors; `None` when matching is lexical only.
     semantic: Option<Arc<semantic::Semantic>>,
+    /// Results derived from the whole corpus, and cached answers (`derived.rs`).
+    derived: Arc<derived::Derived>,
+    /// Held by every clone but the background worker's: the worker stops when it is gone.
+    alive: Arc<()>,
+    /// Where CPU-heavy work asked for by requests runs (`pool.rs`).
+    pool: Arc<pool::WorkPool>,
+    /// One catch-up at a time: a post's and the background worker's would otherwise read and
+    /// index the same changes twice.
+    catching_up: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Engine {
@@ -201,6 +215,10 @@ impl Engine {
             data_dir: data_dir.to_path_buf(),
             options,
             semantic,
+            derived: Arc::default(),
+            alive: Arc::new(()),
+            pool: Arc::default(),
+            catching_up: Arc::default(),
         })
     }
 
@@ -218,6 +236,17 @@ impl Engine {
         }
     }
 
+    /// Runs `work` with a clone of this engine on the bounded work pool, off the caller's
+    /// runtime, and waits for it (see `pool.rs`).
+    pub(crate) async fn offload<T, F, Fut>(&self, work: F) -> Result<T>
+    where
+        F: FnOnce(Engine) -> Fut,
+        Fut: std::future::Future<Output = Result<T>> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.pool.run(work(self.clone())).await
+    }
+
     /// The data directory.
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
@@ -230,6 +259,7 @@ impl Engine {
 
     /// Feeds the index every store change it has not read yet. Returns how many records it read.
     pub async fn catch_up(&self) -> Result<u64> {
+        let _one_at_a_time = self.catching_up.lock().await;
         let target = self.store.last_seq().await?;
         let mut seq = self.index.indexed_seq();
         if seq >= target {
@@ -242,6 +272,13 @@ impl Engine {
             let Some(last) = page.last() else { break };
             let last_seq = last.seq;
             self.index.index_records(page.iter().map(|c| &c.record))?;
+            // Cached answers computed before this page are stale from now on.
+            if page.iter().any(|c| c.record.kind() == Kind::Need) {
+                self.derived.needs_changed();
+            }
+            if page.iter().any(|c| c.record.kind() != Kind::Need) {
+                self.derived.evidence_changed();
+            }
             read += page.len() as u64;
             since_commit += page.len();
             seq = last_seq;
@@ -258,8 +295,9 @@ impl Engine {
             tracing::warn!(%error, "the index could not be merged into one segment");
         }
         tracing::debug!(records = read, seq, "index caught up with the store");
-        // What the index just read may need vectors too.
+        // What the index just read may need vectors too, and derived results may be stale.
         self.records_changed();
+        self.derived_changed();
         Ok(read)
     }
 

@@ -10,6 +10,7 @@ use kobler_matcher::{AggregationParams, Evidence, EvidenceKind, Suggestion, aggr
 use kobler_search::{DocKind, Hit, RetrieveFilter};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 /// How many documents are retrieved as evidence for one need.
 const EVIDENCE_DEPTH: usize = 400;
@@ -54,7 +55,7 @@ pub struct NeedMatch {
 }
 
 /// A researcher suggested for a department, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct DepartmentSuggestion {
     /// Researcher id.
     pub researcher: String,
@@ -69,7 +70,7 @@ pub struct DepartmentSuggestion {
 }
 
 /// The suggestions for one municipal unit.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct DepartmentMatch {
     /// Unit id.
     pub unit: String,
@@ -514,6 +515,17 @@ impl Engine {
 
     /// The top researchers for a need, each with the evidence behind them.
     pub async fn match_need(&self, need: &Need, top: usize) -> Result<Vec<ResearcherSuggestion>> {
+        self.match_need_with(need, top, true).await
+    }
+
+    /// [`Engine::match_need`]; without `explain`, the evidence's shared words and bridges are
+    /// left empty (what department matching needs is the scores, for every open need).
+    async fn match_need_with(
+        &self,
+        need: &Need,
+        top: usize,
+        explain: bool,
+    ) -> Result<Vec<ResearcherSuggestion>> {
         let text = need.text();
         let Retrieved {
             hits,
@@ -549,7 +561,7 @@ impl Engine {
             .filter(|s| names.contains_key(&s.researcher))
             .take(top)
         {
-            for item in &mut suggestion.evidence {
+            for item in suggestion.evidence.iter_mut().filter(|_| explain) {
                 if let Some(hit) = by_key.get(&(item.kind, item.id.as_str())) {
                     let doc_text = hit.text();
                     item.matched_terms = self.index.shared_words_between(
@@ -570,6 +582,54 @@ impl Engine {
             });
         }
         Ok(out)
+    }
+
+    /// A need's researchers and scores at the department depth, cached while the need's text
+    /// and the evidence stay the same: department matches then cost a new or changed need's
+    /// own match only.
+    async fn need_fits(&self, need: &Need) -> Result<Arc<Vec<(String, f32)>>> {
+        let stamp = (
+            crate::derived::text_hash(&need.text()),
+            self.derived.generations().evidence,
+        );
+        if let Some(fits) = self.derived.need_fits.get(&need.id, &stamp) {
+            return Ok(fits);
+        }
+        let fits: Arc<Vec<(String, f32)>> = Arc::new(
+            self.match_need_with(need, DEPARTMENT_DEPTH, false)
+                .await?
+                .into_iter()
+                .map(|s| (s.researcher, s.score))
+                .collect(),
+        );
+        self.derived
+            .need_fits
+            .put(need.id.clone(), stamp, fits.clone());
+        Ok(fits)
+    }
+
+    /// [`Engine::match_need`], cached while the need's text and the evidence stay the same (what
+    /// a server answers for a need's page).
+    pub async fn need_matches(
+        &self,
+        need: &Need,
+        top: usize,
+    ) -> Result<Arc<Vec<ResearcherSuggestion>>> {
+        let key = (need.id.clone(), top);
+        let stamp = (
+            crate::derived::text_hash(&need.text()),
+            self.derived.generations().evidence,
+        );
+        if let Some(matches) = self.derived.need_matches.get(&key, &stamp) {
+            return Ok(matches);
+        }
+        let need = need.clone();
+        let matches = Arc::new(
+            self.offload(move |engine| async move { engine.match_need(&need, top).await })
+                .await?,
+        );
+        self.derived.need_matches.put(key, stamp, matches.clone());
+        Ok(matches)
     }
 
     async fn researcher_names(&self, ids: &[String]) -> Result<HashMap<String, String>> {
@@ -692,13 +752,13 @@ impl Engine {
             let needs = by_unit.get(&unit).map(Vec::as_slice).unwrap_or(&[]);
             let mut fit: HashMap<String, (f32, Vec<(String, f32)>)> = HashMap::new();
             for need in needs {
-                let suggestions = self.match_need(need, DEPARTMENT_DEPTH).await?;
-                let best = suggestions
+                let fits = self.need_fits(need).await?;
+                let best = fits
                     .first()
-                    .map_or(1.0, |s| s.score.max(f32::EPSILON));
-                for s in suggestions {
-                    let normalised = s.score / best;
-                    let entry = fit.entry(s.researcher).or_default();
+                    .map_or(1.0, |(_, score)| score.max(f32::EPSILON));
+                for (researcher, score) in fits.iter() {
+                    let normalised = score / best;
+                    let entry = fit.entry(researcher.clone()).or_default();
                     entry.0 += normalised;
                     entry.1.push((need.id.clone(), normalised));
                 }
@@ -846,12 +906,12 @@ impl Engine {
             kinds: vec![DocKind::Need],
             status: Some(NeedStatus::Open.as_str().into()),
         };
-        let open_needs: HashSet<String> = self
-            .needs_to_match(&[])
-            .await?
-            .into_iter()
-            .map(|n| n.id)
-            .collect();
+        // Read from the index (never a listing of every need), and only when vectors are used.
+        let open_needs: HashSet<String> = match self.options.scoring {
+            Scoring::Lexical => HashSet::new(),
+            _ if self.semantic.is_none() => HashSet::new(),
+            _ => self.index.need_ids_with_status(NeedStatus::Open)?,
+        };
         let depth = top.max(NEEDS_FOR_ME_DEPTH);
         let mut out = Vec::new();
         for id in ids {

@@ -99,12 +99,20 @@ impl Engine {
     /// Stores a checked need, brings the index up to it (so it is searchable at once) and finds
     /// what it overlaps, for the author to see.
     async fn save_need(&self, need: Need) -> Result<(Need, Vec<Similar>), CreateNeedError> {
-        self.store
-            .upsert_batch(&[Record::Need(need.clone())])
-            .await
-            .map_err(EngineError::from)?;
-        self.catch_up().await?;
-        let similar = self.similar_to(&need, OVERLAP_THRESHOLD)?;
+        // Indexing and the overlap check are CPU work: on the work pool.
+        let saved = need.clone();
+        let similar = self
+            .offload(move |engine| async move {
+                engine
+                    .store
+                    .upsert_batch(&[Record::Need(saved.clone())])
+                    .await?;
+                // Stored is what counts: while another process (an import) writes the index,
+                // the need is indexed when it lets go, not refused.
+                engine.catch_up_unless_busy().await?;
+                engine.similar_to(&saved, OVERLAP_THRESHOLD)
+            })
+            .await?;
         Ok((need, similar))
     }
 
@@ -252,7 +260,8 @@ impl Engine {
                 .upsert_batch(&[Record::Need(need.clone())])
                 .await
                 .map_err(EngineError::from)?;
-            self.catch_up().await?;
+            self.offload(|engine| async move { engine.catch_up_unless_busy().await })
+                .await?;
         }
         Ok(need)
     }

@@ -10,8 +10,8 @@
 
 use crate::access::is_coordinator;
 use crate::pairings::verdicts_in_force;
-use crate::{ActionError, Engine};
-use kobler_core::{Kind, Record, UnitKind};
+use crate::{ActionError, Engine, Fresh};
+use kobler_core::{Kind, Record};
 use kobler_store::{PairingVerdict, User};
 use petgraph::graph::{NodeIndex, UnGraph};
 use petgraph::unionfind::UnionFind;
@@ -265,24 +265,7 @@ fn coordinators_only(user: &User) -> Result<(), ActionError> {
 }
 
 impl Engine {
-    /// The municipal units by id, with their names.
-    async fn municipal_units(&self) -> Result<BTreeMap<String, String>, ActionError> {
-        Ok(self
-            .store
-            .list(Kind::Unit)
-            .await?
-            .into_iter()
-            .filter_map(|r| match r {
-                Record::Unit(u) if u.kind == UnitKind::Municipal => Some((u.id, u.name)),
-                _ => None,
-            })
-            .collect())
-    }
-
-    async fn build_network(
-        &self,
-        municipal: &BTreeMap<String, String>,
-    ) -> Result<Network, ActionError> {
+    async fn build_network(&self, municipal: &BTreeMap<String, String>) -> crate::Result<Network> {
         let mut network = Network {
             graph: UnGraph::default(),
             index: HashMap::new(),
@@ -327,8 +310,47 @@ impl Engine {
         Ok(network)
     }
 
+    /// Builds the whole network, with what requests read from it, for the background worker
+    /// to keep ([`KeptNetwork`]).
+    pub(crate) async fn compute_network(&self) -> crate::Result<KeptNetwork> {
+        let municipal = self.directory().await?.municipal_units();
+        let network = self.build_network(&municipal).await?;
+        let (component, sizes) = network.components();
+        let mut researchers: Vec<NodeRef> = self
+            .store
+            .list(Kind::Researcher)
+            .await?
+            .into_iter()
+            .filter_map(|r| match r {
+                Record::Researcher(r) => Some(NodeRef {
+                    kind: NodeKind::Researcher,
+                    id: r.id,
+                    name: r.name,
+                }),
+                _ => None,
+            })
+            .collect();
+        researchers.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+        let by_strength = by_strength(&network);
+        Ok(KeptNetwork {
+            network,
+            component,
+            sizes,
+            municipal,
+            researcher_at: researchers
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.id.clone(), i))
+                .collect(),
+            lowercase_names: researchers.iter().map(|r| r.name.to_lowercase()).collect(),
+            researchers,
+            by_strength,
+        })
+    }
+
     /// Researchers and municipal units whose name contains `text` (case does not matter),
-    /// researchers first, at most `max`. For coordinators and admins.
+    /// researchers first, at most `max`. For coordinators and admins. Reads the names the
+    /// background worker keeps with the network.
     pub async fn find_network_nodes(
         &self,
         user: &User,
@@ -340,29 +362,24 @@ impl Engine {
         if wanted.is_empty() {
             return Ok(Vec::new());
         }
-        let mut found: Vec<NodeRef> = self
-            .store
-            .list(Kind::Researcher)
-            .await?
-            .into_iter()
-            .filter_map(|r| match r {
-                Record::Researcher(r) if r.name.to_lowercase().contains(&wanted) => Some(NodeRef {
-                    kind: NodeKind::Researcher,
-                    id: r.id,
-                    name: r.name,
-                }),
-                _ => None,
-            })
+        let kept = self.derived.network.get("the network").await?;
+        let kept = &kept.value;
+        let mut found: Vec<NodeRef> = kept
+            .lowercase_names
+            .iter()
+            .zip(&kept.researchers)
+            .filter(|(name, _)| name.contains(&wanted))
+            .take(max)
+            .map(|(_, r)| r.clone())
             .collect();
         found.extend(
-            self.municipal_units()
-                .await?
-                .into_iter()
+            kept.municipal
+                .iter()
                 .filter(|(_, name)| name.to_lowercase().contains(&wanted))
                 .map(|(id, name)| NodeRef {
                     kind: NodeKind::Unit,
-                    id,
-                    name,
+                    id: id.clone(),
+                    name: name.clone(),
                 }),
         );
         found.sort_by(|a, b| {
@@ -377,12 +394,13 @@ impl Engine {
 
     /// A readable part of the network: the neighbourhood of a focus (up to `depth` links out),
     /// or without one the best-linked nodes, at most `limit` nodes, with every link among them
-    /// and figures for the whole network. For coordinators and admins.
+    /// and figures for the whole network. For coordinators and admins. Reads the network the
+    /// background worker keeps.
     pub async fn network(
         &self,
         user: &User,
         request: &NetworkRequest,
-    ) -> Result<NetworkView, ActionError> {
+    ) -> Result<Fresh<NetworkView>, ActionError> {
         coordinators_only(user)?;
         if !(1..=NETWORK_MAX_DEPTH).contains(&request.depth) {
             return Err(ActionError::Invalid(format!(
@@ -390,7 +408,9 @@ impl Engine {
             )));
         }
         let limit = request.limit.clamp(NETWORK_MIN_NODES, NETWORK_MAX_NODES);
-        let municipal = self.municipal_units().await?;
+        let fresh = self.derived.network.get("the network").await?;
+        let kept = &fresh.value;
+        let municipal = &kept.municipal;
         let focus = match &request.focus {
             None => None,
             Some((NodeKind::Unit, id)) => match municipal.get(id) {
@@ -401,48 +421,62 @@ impl Engine {
                 }),
                 None => return Err(ActionError::NotFound(format!("no municipal unit {id:?}"))),
             },
-            Some((NodeKind::Researcher, id)) => match self.store.get(Kind::Researcher, id).await? {
-                Some(Record::Researcher(r)) => Some(NodeRef {
-                    kind: NodeKind::Researcher,
-                    id: r.id,
-                    name: r.name,
-                }),
-                _ => return Err(ActionError::NotFound(format!("no researcher {id:?}"))),
+            Some((NodeKind::Researcher, id)) => match kept.researcher(id) {
+                Some(r) => Some(r.clone()),
+                None => return Err(ActionError::NotFound(format!("no researcher {id:?}"))),
             },
         };
-        let mut network = self.build_network(&municipal).await?;
-        let linked = network.graph.node_count();
-        // A focus with no links yet is a group of its own.
-        let start = focus.as_ref().map(|f| network.node((f.kind, f.id.clone())));
-        let (component, sizes) = network.components();
-        let counts = self.store.counts().await?;
+        let network = &kept.network;
+        let (component, sizes) = (&kept.component, &kept.sizes);
         let summary = NetworkSummary {
-            researchers: counts.get(&Kind::Researcher).copied().unwrap_or(0) as usize,
+            researchers: kept.researchers.len(),
             units: municipal.len(),
-            linked,
+            linked: network.graph.node_count(),
             links: network.graph.edge_count(),
             components: sizes.iter().filter(|&&s| s >= 2).count(),
             largest_component: sizes.first().copied().filter(|&s| s >= 2).unwrap_or(0),
         };
+        let start = focus
+            .as_ref()
+            .map(|f| network.index.get(&(f.kind, f.id.clone())).copied());
         let (chosen, distance, left_out) = match start {
-            Some(start) => neighbourhood(&network, start, request.depth, limit),
-            None => best_linked(&network, limit),
+            Some(Some(start)) => neighbourhood(network, start, request.depth, limit),
+            // A focus with no links yet is a group of its own, alone in its view.
+            Some(None) => {
+                let nodes = focus
+                    .iter()
+                    .map(|f| NetworkNode {
+                        kind: f.kind,
+                        id: f.id.clone(),
+                        name: f.name.clone(),
+                        degree: 0,
+                        component: sizes.len() + 1,
+                        distance: Some(0),
+                    })
+                    .collect();
+                let view = NetworkView {
+                    focus,
+                    depth: request.depth,
+                    limit,
+                    nodes,
+                    edges: Vec::new(),
+                    left_out: 0,
+                    summary,
+                };
+                return Ok(fresh.map(view));
+            }
+            None => {
+                let left_out = kept.by_strength.len().saturating_sub(limit);
+                let chosen = kept.by_strength.iter().take(limit).copied().collect();
+                (chosen, HashMap::new(), left_out)
+            }
         };
-        // The names of the chosen researchers (units' names are at hand).
-        let researcher_ids: Vec<String> = chosen
-            .iter()
-            .filter_map(|&n| match &network.graph[n] {
-                (NodeKind::Researcher, id) => Some(id.clone()),
-                _ => None,
-            })
-            .collect();
-        let names = self.names_of(Kind::Researcher, &researcher_ids).await?;
         let nodes = chosen
             .iter()
             .map(|&n| {
                 let (kind, id) = network.graph[n].clone();
                 let name = match kind {
-                    NodeKind::Researcher => names.get(&id),
+                    NodeKind::Researcher => kept.researcher(&id).map(|r| &r.name),
                     NodeKind::Unit => municipal.get(&id),
                 }
                 .cloned()
@@ -470,7 +504,7 @@ impl Engine {
                 .then_with(|| a.researcher.cmp(&b.researcher))
                 .then_with(|| a.other.cmp(&b.other))
         });
-        Ok(NetworkView {
+        let view = NetworkView {
             focus,
             depth: request.depth,
             limit,
@@ -478,7 +512,33 @@ impl Engine {
             edges,
             left_out,
             summary,
-        })
+        };
+        Ok(fresh.map(view))
+    }
+}
+
+/// The whole network as the background worker keeps it, with what requests read beside it.
+pub(crate) struct KeptNetwork {
+    network: Network,
+    /// Component of each node (see [`Network::components`]) and each component's size.
+    component: Vec<usize>,
+    sizes: Vec<usize>,
+    /// Municipal units' names by id.
+    municipal: BTreeMap<String, String>,
+    /// Every researcher, by name, and where each id stands in that list.
+    researchers: Vec<NodeRef>,
+    researcher_at: HashMap<String, usize>,
+    /// The researchers' names in lower case, in the same order, for name search.
+    lowercase_names: Vec<String>,
+    /// The linked nodes, most strongly linked first: the view without a focus.
+    by_strength: Vec<NodeIndex>,
+}
+
+impl KeptNetwork {
+    fn researcher(&self, id: &str) -> Option<&NodeRef> {
+        self.researcher_at
+            .get(id)
+            .and_then(|&i| self.researchers.get(i))
     }
 }
 
@@ -540,12 +600,9 @@ fn neighbourhood(
     (chosen, distance, reach - kept.len())
 }
 
-/// Without a focus: the `limit` most strongly linked nodes. Returns them, no distances, and how
-/// many linked nodes were left out.
-fn best_linked(
-    network: &Network,
-    limit: usize,
-) -> (Vec<NodeIndex>, HashMap<NodeIndex, usize>, usize) {
+/// The linked nodes, most strongly linked first (ties by node key): the view without a focus
+/// takes the first of them.
+fn by_strength(network: &Network) -> Vec<NodeIndex> {
     let mut nodes: Vec<(usize, NodeIndex)> = network
         .graph
         .node_indices()
@@ -556,7 +613,5 @@ fn best_linked(
         b.0.cmp(&a.0)
             .then_with(|| network.graph[a.1].cmp(&network.graph[b.1]))
     });
-    let left_out = nodes.len().saturating_sub(limit);
-    let chosen = nodes.into_iter().take(limit).map(|(_, n)| n).collect();
-    (chosen, HashMap::new(), left_out)
+    nodes.into_iter().map(|(_, n)| n).collect()
 }

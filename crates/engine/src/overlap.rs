@@ -21,8 +21,9 @@
 //! Coordinators' decisions are kept in the store. A dismissed pair is not flagged again until
 //! one side's vocabulary has changed materially; a confirmed pair stays flagged, marked as such.
 
+use crate::access::is_coordinator;
 use crate::semantic::VectorKey;
-use crate::{Engine, EngineError, Result, Role};
+use crate::{ActionError, Engine, EngineError, Fresh, KEPT_OVERLAP_FLOOR, Result, Role};
 use kobler_core::{Kind, Need, NeedStatus, Record};
 use kobler_matcher::minhash::{LshIndex, Signature, vocabulary_overlap};
 use kobler_matcher::neighbours::NeighbourGraph;
@@ -57,7 +58,7 @@ const EXACT_COMPARISONS: u64 = 200_000_000;
 const SEMANTIC_OVERLAP_COSINE: f32 = 0.91;
 
 /// Which signal found a pair.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Signal {
     /// Similar subject in the index, across languages and vocabularies.
@@ -69,7 +70,7 @@ pub enum Signal {
 }
 
 /// The decision in force on a flagged pair.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct PairDecision {
     /// Confirmed or dismissed.
     pub decision: Decision,
@@ -85,7 +86,7 @@ pub struct PairDecision {
 }
 
 /// Two needs, or a need and a project, that cover the same ground.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct OverlapPair {
     /// A need id.
     pub a: String,
@@ -394,6 +395,67 @@ impl Engine {
                 .then_with(|| (&x.a, &x.b).cmp(&(&y.a, &y.b)))
         });
         Ok(out)
+    }
+
+    /// The flagged pairs scoring at least `threshold` (at least [`KEPT_OVERLAP_FLOOR`]) from
+    /// the overlap run the background worker keeps, with every decision in force now: one
+    /// recorded since the run hides a dismissed pair and marks a confirmed one. For
+    /// coordinators and admins.
+    pub async fn flagged_overlaps(
+        &self,
+        user: &User,
+        threshold: f32,
+    ) -> Result<Fresh<Vec<OverlapPair>>, ActionError> {
+        if !is_coordinator(user) {
+            return Err(ActionError::Forbidden(
+                "only coordinators and admins review overlaps".into(),
+            ));
+        }
+        if !(KEPT_OVERLAP_FLOOR..=1.0).contains(&threshold) {
+            return Err(ActionError::Invalid(format!(
+                "threshold must be between {KEPT_OVERLAP_FLOOR} and 1"
+            )));
+        }
+        let kept = self.derived.overlaps.get("the overlap run").await?;
+        let newer: HashMap<(Kind, String, Kind, String), OverlapDecision> = self
+            .store
+            .overlap_decisions_since(kept.value.decisions_seq)
+            .await?
+            .into_iter()
+            .map(|d| ((d.a_kind, d.a.clone(), d.b_kind, d.b.clone()), d))
+            .collect();
+        let mut pairs = Vec::new();
+        for pair in kept.value.pairs.iter().filter(|p| p.score >= threshold) {
+            let mut pair = pair.clone();
+            // A decision made since the run saw both sides as they are: nothing has changed
+            // since it.
+            let key = (
+                Kind::Need,
+                pair.a.clone(),
+                kind_of(pair.b_kind),
+                pair.b.clone(),
+            );
+            if let Some(d) = newer.get(&key) {
+                if d.decision == Decision::Dismissed {
+                    continue;
+                }
+                pair.decision = Some(PairDecision {
+                    decision: d.decision,
+                    by: d.decided_by.clone(),
+                    at: d.decided_at.clone(),
+                    note: d.note.clone(),
+                    changed_since: false,
+                });
+            }
+            pair.signals = Scores {
+                topic: pair.topic,
+                text: pair.text,
+                semantic: pair.semantic,
+            }
+            .signals(threshold);
+            pairs.push(pair);
+        }
+        Ok(kept.map(pairs))
     }
 
     /// Cosines under the multilingual model (the one that reads every language, so that a

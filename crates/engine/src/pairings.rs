@@ -3,11 +3,15 @@
 //! the researcher and the department. A rejected pairing is never suggested again.
 
 use crate::access::{is_coordinator, role_of};
-use crate::{ActionError, Engine, Result, Role};
+use crate::{ActionError, Engine, Fresh, Result, Role};
 use kobler_core::{Kind, Need, NeedStatus, Record, UnitKind};
 use kobler_store::{PairingDecision, PairingVerdict, User};
 use serde::Serialize;
 use std::collections::HashMap;
+
+/// Suggestions per department the background worker keeps for the queue: enough for the
+/// largest page the API serves (50) after accepted and rejected pairings leave it.
+pub(crate) const KEPT_PER_UNIT: usize = 105;
 
 /// The longest note kept with a decision.
 pub const MAX_NOTE_CHARS: usize = 2_000;
@@ -99,21 +103,24 @@ impl Engine {
     /// The review queue: for every department with open needs, its best `top` undecided (or
     /// deferred) researchers, with the needs and earlier projects behind each. Accepted and
     /// rejected pairings are not in it.
+    ///
+    /// The department matches behind it are the ones the background worker keeps; decisions
+    /// are applied as they are now, so a decision leaves the queue at once.
     pub async fn pairing_queue(
         &self,
         user: &User,
         top: usize,
-    ) -> Result<Vec<PairingSuggestion>, ActionError> {
+    ) -> Result<Fresh<Vec<PairingSuggestion>>, ActionError> {
         coordinator_only(user)?;
         let decisions = self.store.pairing_decisions().await?;
         let in_force = verdicts_in_force(&decisions);
-        // Ask for more than `top` so accepted pairings leaving the queue leave room for others.
-        let matches = self.match_departments(&[], top * 2 + 5).await?;
+        let kept = self.derived.departments.get("the pairing queue").await?;
+        let matches = &kept.value;
         let unit_ids: Vec<String> = matches.iter().map(|m| m.unit.clone()).collect();
         let units = self.names_of(Kind::Unit, &unit_ids).await?;
         let mut need_ids = Vec::new();
         let mut project_ids = Vec::new();
-        for m in &matches {
+        for m in matches {
             for s in &m.suggestions {
                 need_ids.extend(s.needs.iter().map(|(id, _)| id.clone()));
                 project_ids.extend(s.shared_projects.iter().cloned());
@@ -124,7 +131,7 @@ impl Engine {
         let mut queue = Vec::new();
         for m in matches {
             let mut taken = 0;
-            for s in m.suggestions {
+            for s in &m.suggestions {
                 if taken == top {
                     break;
                 }
@@ -148,8 +155,8 @@ impl Engine {
                 queue.push(PairingSuggestion {
                     unit_name: units.get(&m.unit).cloned().unwrap_or_default(),
                     unit: m.unit.clone(),
-                    researcher: s.researcher,
-                    name: s.name,
+                    researcher: s.researcher.clone(),
+                    name: s.name.clone(),
                     score: s.score,
                     needs: fitting,
                     shared_projects: s
@@ -161,7 +168,7 @@ impl Engine {
                 });
             }
         }
-        Ok(queue)
+        Ok(kept.map(queue))
     }
 
     /// Records a coordinator's decision on a pairing (appended; never overwritten).
@@ -212,6 +219,7 @@ impl Engine {
             decided_at: String::new(),
         };
         decision.seq = self.store.add_pairing_decision(&decision).await?;
+        self.derived_changed();
         // Read back for the time the store gave it.
         if let Some(stored) = self
             .store

@@ -13,7 +13,7 @@
 
 use crate::access::is_coordinator;
 use crate::dates::{day_number, today};
-use crate::{ActionError, Engine};
+use crate::{ActionError, Engine, Fresh, Result};
 use kobler_core::{Kind, NeedStatus, Record};
 use kobler_store::{PairingVerdict, User};
 use serde::Serialize;
@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, HashMap};
 pub const FIRST_MATCH_BANDS: [i64; 4] = [7, 30, 90, 180];
 
 /// A value and how many needs have it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct PortfolioCount {
     /// Focus area, status or municipality id (empty: needs without one).
     pub key: String,
@@ -35,7 +35,7 @@ pub struct PortfolioCount {
 }
 
 /// What made a need's first match.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MatchVia {
     /// A researcher marked interest in it.
@@ -45,7 +45,7 @@ pub enum MatchVia {
 }
 
 /// One need's time to first match.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct NeedFirstMatch {
     /// Need id.
     pub need: String,
@@ -71,7 +71,7 @@ pub struct NeedFirstMatch {
 }
 
 /// Time to first match over a group of needs (a focus area, a posting month).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct FirstMatchGroup {
     /// Focus area or `YYYY-MM`.
     pub key: String,
@@ -84,7 +84,7 @@ pub struct FirstMatchGroup {
 }
 
 /// Matched needs by days to first match.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct DaysBand {
     /// From this many days (inclusive).
     pub from_days: i64,
@@ -95,7 +95,7 @@ pub struct DaysBand {
 }
 
 /// Time from posting to first match, over every non-draft need with a posting date.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct FirstMatch {
     /// Each measured need, matched first (fastest first), then the longest waiting.
     pub needs: Vec<NeedFirstMatch>,
@@ -116,7 +116,7 @@ pub struct FirstMatch {
 }
 
 /// The portfolio: every need but drafts.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct Portfolio {
     /// Needs counted (drafts are not).
     pub total: usize,
@@ -272,13 +272,20 @@ fn first_match(
 }
 
 impl Engine {
-    /// The portfolio (see the module). For coordinators and admins.
-    pub async fn portfolio(&self, user: &User) -> Result<Portfolio, ActionError> {
+    /// The portfolio (see the module) as the background worker last kept it. For
+    /// coordinators and admins.
+    pub async fn portfolio(&self, user: &User) -> Result<Fresh<Portfolio>, ActionError> {
         if !is_coordinator(user) {
             return Err(ActionError::Forbidden(
                 "only coordinators and admins see the portfolio".into(),
             ));
         }
+        let kept = self.derived.portfolio.get("the portfolio").await?;
+        Ok(Fresh::clone(&kept))
+    }
+
+    /// Computes the portfolio over every need (the background worker's job).
+    pub(crate) async fn compute_portfolio(&self) -> Result<Portfolio> {
         let mut municipality_of: HashMap<String, String> = HashMap::new();
         for record in self.store.list(Kind::Unit).await? {
             if let Record::Unit(unit) = record

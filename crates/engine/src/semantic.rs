@@ -395,6 +395,11 @@ impl Engine {
             })
             .collect();
         self.store.put_vectors(model.model_id(), &stored).await?;
+        if !stored.is_empty() {
+            // New vectors change semantic scores: cached matches are stale.
+            self.derived.evidence_changed();
+            self.derived.needs_changed();
+        }
         Ok((embedded, reused))
     }
 

@@ -935,6 +935,48 @@ impl SearchIndex {
         }
     }
 
+    /// The ids of the needs with this status, found through the status term and read from the
+    /// id fast field: the cost grows with those needs, never with the works.
+    pub fn need_ids_with_status(&self, status: NeedStatus) -> Result<HashSet<String>> {
+        let query = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                self.exact(self.fields.kind, DocKind::Need.as_str()),
+            ),
+            (Occur::Must, self.exact(self.fields.status, status.as_str())),
+        ]);
+        let searcher = self.reader.searcher();
+        let found = searcher.search(&query, &tantivy::collector::DocSetCollector)?;
+        let mut by_segment: BTreeMap<u32, Vec<tantivy::DocId>> = BTreeMap::new();
+        for address in found {
+            by_segment
+                .entry(address.segment_ord)
+                .or_default()
+                .push(address.doc_id);
+        }
+        let mut ids = HashSet::new();
+        for (segment, docs) in by_segment {
+            let reader = searcher.segment_reader(segment);
+            let Some(column) = reader.fast_fields().str("id")? else {
+                continue;
+            };
+            let mut ords: Vec<u64> = docs
+                .iter()
+                .filter_map(|&doc| column.term_ords(doc).next())
+                .collect();
+            ords.sort_unstable();
+            ords.dedup();
+            column
+                .dictionary()
+                .sorted_ords_to_term_cb(ords.into_iter(), |bytes| {
+                    ids.insert(String::from_utf8_lossy(bytes).into_owned());
+                    Ok(())
+                })
+                .map_err(tantivy::TantivyError::from)?;
+        }
+        Ok(ids)
+    }
+
     /// Full-text search over needs that are not drafts, best first: the query is read with
     /// tantivy's query syntax leniently (quotes for phrases, `+`/`-` to require or exclude).
     /// Returns the total number of matching needs and the page asked for.

@@ -3,8 +3,8 @@
 
 use kobler_core::Need;
 use kobler_engine::{
-    FacetValue, FirstMatchGroup, InterestedResearcher, MatchVia, MatchedDepartment, NeedFacets,
-    NeedHit, NetworkView, OverlapCluster, OverlapDecision, OverlapPair, PairDecision,
+    FacetValue, FirstMatchGroup, Fresh, InterestedResearcher, MatchVia, MatchedDepartment,
+    NeedFacets, NeedHit, NetworkView, OverlapCluster, OverlapDecision, OverlapPair, PairDecision,
     PairingDecision, PairingSuggestion, Portfolio, PortfolioCount, RankedNeed,
     ResearcherSuggestion, Signal, Similar,
 };
@@ -520,6 +520,11 @@ pub struct FirstMatchItem {
 /// time to first match.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PortfolioItem {
+    /// The store's change sequence these figures were computed from (they are kept by a
+    /// background worker and computed again when the store moves).
+    pub as_of_seq: i64,
+    /// When they were computed (UTC).
+    pub computed_at: String,
     /// Needs counted.
     pub total: usize,
     /// Per focus area.
@@ -532,8 +537,9 @@ pub struct PortfolioItem {
     pub first_match: FirstMatchItem,
 }
 
-impl From<Portfolio> for PortfolioItem {
-    fn from(p: Portfolio) -> Self {
+impl From<Fresh<Portfolio>> for PortfolioItem {
+    fn from(fresh: Fresh<Portfolio>) -> Self {
+        let (as_of_seq, computed_at, p) = (fresh.as_of_seq, fresh.computed_at, fresh.value);
         let counts = |counts: Vec<PortfolioCount>| {
             counts
                 .into_iter()
@@ -557,6 +563,8 @@ impl From<Portfolio> for PortfolioItem {
         };
         let fm = p.first_match;
         PortfolioItem {
+            as_of_seq,
+            computed_at,
             total: p.total,
             by_focus: counts(p.by_focus),
             by_status: counts(p.by_status),
@@ -666,6 +674,11 @@ impl From<Similar> for SimilarItem {
 /// Flagged overlap pairs.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OverlapList {
+    /// The store's change sequence the overlap run was computed from (the run is kept by a
+    /// background worker and computed again when the store moves).
+    pub as_of_seq: i64,
+    /// When that run was computed (UTC).
+    pub computed_at: String,
     /// How many pairs are flagged.
     pub total: usize,
     /// The pairs, best first.

@@ -10,6 +10,10 @@ use kobler_engine::{ActionError, CreateNeedError, EngineError};
 
 /// The reason given for every 401.
 pub(crate) const SIGN_IN_REQUIRED: &str = "sign-in required";
+/// The reason given with a 503: the store was busy with another process's write.
+const BUSY: &str = "the service is busy; try again in a moment";
+/// Seconds a client is asked to wait after a 503.
+pub(crate) const RETRY_AFTER_SECS: u32 = 2;
 /// The reason given for every 5xx; the details go to the log, not to the client.
 const INTERNAL: &str = "internal server error";
 
@@ -71,6 +75,12 @@ impl ApiError {
         Self::internal_message()
     }
 
+    /// 503 with `Retry-After`: the store was too busy to do it now, and nothing was changed.
+    pub fn busy() -> Self {
+        tracing::warn!("request refused: the store stayed locked by another write");
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, BUSY)
+    }
+
     /// The status.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -91,6 +101,11 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        }
         response
     }
 }
@@ -100,6 +115,7 @@ impl From<EngineError> for ApiError {
         match error {
             EngineError::NotFound(reason) => Self::not_found(reason),
             EngineError::Invalid(reason) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, reason),
+            busy if busy.is_busy() => Self::busy(),
             other => Self::internal(&other),
         }
     }
@@ -125,7 +141,7 @@ impl From<CreateNeedError> for ApiError {
                 Self::new(StatusCode::CONFLICT, conflict.to_string())
             }
             CreateNeedError::NotFound(id) => Self::unknown_need(&id),
-            CreateNeedError::Engine(engine) => Self::internal(&engine),
+            CreateNeedError::Engine(engine) => engine.into(),
         }
     }
 }

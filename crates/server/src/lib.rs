@@ -12,6 +12,7 @@
 mod auth;
 mod dto;
 mod error;
+mod fresh;
 mod needs;
 mod network;
 mod openapi;
@@ -97,6 +98,8 @@ pub fn router(engine: Engine) -> Router {
 /// and the web interface, with tracing, a body size limit, JSON errors for the API (HTML for
 /// pages) and a JSON 500 for panics.
 pub fn router_with(engine: Engine, options: WebOptions) -> Router {
+    // What spans the corpus is kept by the engine's background worker; the routes only read it.
+    engine.start_background();
     let state = AppState {
         engine,
         web: Arc::new(WebState {

@@ -263,10 +263,10 @@ pub(crate) async fn need_matches(
         ));
     }
     let top = params.top.unwrap_or(DEFAULT_TOP).min(MAX_TOP);
-    let suggestions = state.engine.match_need(&need, top).await?;
+    let suggestions = state.engine.need_matches(&need, top).await?;
     Ok(Json(NeedMatches {
         need: need.id,
-        suggestions: suggestions.into_iter().map(Into::into).collect(),
+        suggestions: suggestions.iter().cloned().map(Into::into).collect(),
     }))
 }
 

@@ -6,6 +6,7 @@ use crate::AppState;
 use crate::auth::SignedIn;
 use crate::dto::{ErrorBody, NetworkViewItem};
 use crate::error::ApiError;
+use crate::fresh::WithFreshness;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -41,6 +42,7 @@ pub struct NetworkParams {
         (status = 403, description = "Only coordinators and admins see the network", body = ErrorBody),
         (status = 404, description = "No such researcher or municipal unit", body = ErrorBody),
         (status = 422, description = "`depth` is not 1 or 2", body = ErrorBody),
+        (status = 503, description = "The network is still being built for the first time (a fresh start); retry after `Retry-After` seconds", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -48,7 +50,7 @@ pub(crate) async fn network(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
     params: Result<Query<NetworkParams>, QueryRejection>,
-) -> Result<Json<NetworkViewItem>, ApiError> {
+) -> Result<WithFreshness<Json<NetworkViewItem>>, ApiError> {
     let Query(params) = params?;
     let focus = match (params.researcher, params.unit) {
         (Some(_), Some(_)) => {
@@ -65,6 +67,6 @@ pub(crate) async fn network(
         depth: params.depth.unwrap_or(1),
         limit: params.limit.unwrap_or(NETWORK_DEFAULT_NODES),
     };
-    let view = state.engine.network(&user, &request).await?;
-    Ok(Json(view.into()))
+    let kept = state.engine.network(&user, &request).await?;
+    Ok(WithFreshness::of(&kept, Json(kept.value.clone().into())))
 }

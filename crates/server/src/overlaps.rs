@@ -5,11 +5,14 @@ use crate::AppState;
 use crate::auth::SignedIn;
 use crate::dto::{ErrorBody, OverlapClusterItem, OverlapDecisionItem, OverlapItem, OverlapList};
 use crate::error::ApiError;
+use crate::fresh::WithFreshness;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use kobler_engine::{Decision, OVERLAP_THRESHOLD, Role, User, cluster_overlaps};
+use kobler_engine::{
+    Decision, KEPT_OVERLAP_FLOOR, OVERLAP_THRESHOLD, Role, User, cluster_overlaps,
+};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -17,7 +20,9 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OverlapParams {
-    /// Flag pairs scoring at least this (0..1, default 0.23).
+    /// Flag pairs scoring at least this (0.15..1, default 0.23): the kept overlap run holds
+    /// every pair from 0.15 up.
+    #[param(minimum = 0.15, maximum = 1.0)]
     threshold: Option<f32>,
 }
 
@@ -47,10 +52,13 @@ fn coordinator(user: &User) -> Result<(), ApiError> {
     }
 }
 
+/// The threshold asked for: one the kept run answers for.
 fn threshold(params: &OverlapParams) -> Result<f32, ApiError> {
     let threshold = params.threshold.unwrap_or(OVERLAP_THRESHOLD);
-    if !(0.0..=1.0).contains(&threshold) {
-        return Err(ApiError::bad_request("threshold must be between 0 and 1"));
+    if !(KEPT_OVERLAP_FLOOR..=1.0).contains(&threshold) {
+        return Err(ApiError::bad_request(format!(
+            "threshold must be between {KEPT_OVERLAP_FLOOR} and 1"
+        )));
     }
     Ok(threshold)
 }
@@ -63,7 +71,8 @@ fn threshold(params: &OverlapParams) -> Result<f32, ApiError> {
     params(OverlapParams),
     responses(
         (status = 200, description = "Flagged pairs, best first; dismissed pairs only when one side changed materially since", body = OverlapList),
-        (status = 400, description = "`threshold` is not a number in [0, 1]", body = ErrorBody),
+        (status = 400, description = "`threshold` is not a number in [0.15, 1]", body = ErrorBody),
+        (status = 503, description = "The overlap run is still being computed for the first time (a fresh start); retry after `Retry-After` seconds", body = ErrorBody),
         (status = 401, description = "No valid credentials", body = ErrorBody),
         (status = 403, description = "Only coordinators and admins review overlaps", body = ErrorBody),
     ),
@@ -73,14 +82,19 @@ pub(crate) async fn list_overlaps(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
     params: Result<Query<OverlapParams>, QueryRejection>,
-) -> Result<Json<OverlapList>, ApiError> {
-    coordinator(&user)?;
+) -> Result<WithFreshness<Json<OverlapList>>, ApiError> {
     let Query(params) = params?;
-    let pairs = state.engine.overlaps(threshold(&params)?).await?;
-    Ok(Json(OverlapList {
-        total: pairs.len(),
-        items: pairs.into_iter().map(OverlapItem::from).collect(),
-    }))
+    let kept = state
+        .engine
+        .flagged_overlaps(&user, threshold(&params)?)
+        .await?;
+    let list = OverlapList {
+        as_of_seq: kept.as_of_seq,
+        computed_at: kept.computed_at.clone(),
+        total: kept.value.len(),
+        items: kept.value.iter().cloned().map(OverlapItem::from).collect(),
+    };
+    Ok(WithFreshness::of(&kept, Json(list)))
 }
 
 /// Flagged pairs grouped into clusters of overlapping needs and projects.
@@ -91,7 +105,8 @@ pub(crate) async fn list_overlaps(
     params(OverlapParams),
     responses(
         (status = 200, description = "Clusters, strongest first", body = [OverlapClusterItem]),
-        (status = 400, description = "`threshold` is not a number in [0, 1]", body = ErrorBody),
+        (status = 400, description = "`threshold` is not a number in [0.15, 1]", body = ErrorBody),
+        (status = 503, description = "The overlap run is still being computed for the first time (a fresh start); retry after `Retry-After` seconds", body = ErrorBody),
         (status = 401, description = "No valid credentials", body = ErrorBody),
         (status = 403, description = "Only coordinators and admins review overlaps", body = ErrorBody),
     ),
@@ -101,16 +116,17 @@ pub(crate) async fn list_clusters(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
     params: Result<Query<OverlapParams>, QueryRejection>,
-) -> Result<Json<Vec<OverlapClusterItem>>, ApiError> {
-    coordinator(&user)?;
+) -> Result<WithFreshness<Json<Vec<OverlapClusterItem>>>, ApiError> {
     let Query(params) = params?;
-    let pairs = state.engine.overlaps(threshold(&params)?).await?;
-    Ok(Json(
-        cluster_overlaps(&pairs)
-            .into_iter()
-            .map(OverlapClusterItem::from)
-            .collect(),
-    ))
+    let kept = state
+        .engine
+        .flagged_overlaps(&user, threshold(&params)?)
+        .await?;
+    let clusters: Vec<OverlapClusterItem> = cluster_overlaps(&kept.value)
+        .into_iter()
+        .map(OverlapClusterItem::from)
+        .collect();
+    Ok(WithFreshness::of(&kept, Json(clusters)))
 }
 
 /// Confirm or dismiss a flagged pair.

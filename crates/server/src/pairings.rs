@@ -6,6 +6,7 @@ use crate::AppState;
 use crate::auth::SignedIn;
 use crate::dto::{ErrorBody, NewPairingDecision, PairingDecisionItem, PairingSuggestionItem};
 use crate::error::ApiError;
+use crate::fresh::WithFreshness;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
@@ -39,6 +40,7 @@ pub struct QueueParams {
         (status = 400, description = "`top` is not a number", body = ErrorBody),
         (status = 401, description = "No valid credentials", body = ErrorBody),
         (status = 403, description = "Only coordinators and admins review pairings", body = ErrorBody),
+        (status = 503, description = "The department matches are still being computed for the first time (a fresh start); retry after `Retry-After` seconds", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -46,11 +48,12 @@ pub(crate) async fn queue(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
     params: Result<Query<QueueParams>, QueryRejection>,
-) -> Result<Json<Vec<PairingSuggestionItem>>, ApiError> {
+) -> Result<WithFreshness<Json<Vec<PairingSuggestionItem>>>, ApiError> {
     let Query(params) = params?;
     let top = params.top.unwrap_or(DEFAULT_PER_UNIT).min(MAX_PER_UNIT);
     let queue = state.engine.pairing_queue(&user, top).await?;
-    Ok(Json(queue.into_iter().map(Into::into).collect()))
+    let items: Vec<PairingSuggestionItem> = queue.value.iter().cloned().map(Into::into).collect();
+    Ok(WithFreshness::of(&queue, Json(items)))
 }
 
 /// Accept, reject or defer a pairing, with a note. Decisions are appended, never overwritten;

@@ -5,6 +5,7 @@ use crate::AppState;
 use crate::auth::SignedIn;
 use crate::dto::{ErrorBody, PortfolioItem};
 use crate::error::ApiError;
+use crate::fresh::WithFreshness;
 use axum::Json;
 use axum::extract::State;
 
@@ -19,12 +20,14 @@ use axum::extract::State;
         (status = 200, description = "Needs (no drafts) by focus area, status and municipality, and time to first match", body = PortfolioItem),
         (status = 401, description = "No valid credentials", body = ErrorBody),
         (status = 403, description = "Only coordinators and admins see the portfolio", body = ErrorBody),
+        (status = 503, description = "The figures are still being computed for the first time (a fresh start); retry after `Retry-After` seconds", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
 pub(crate) async fn portfolio(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
-) -> Result<Json<PortfolioItem>, ApiError> {
-    Ok(Json(state.engine.portfolio(&user).await?.into()))
+) -> Result<WithFreshness<Json<PortfolioItem>>, ApiError> {
+    let kept = state.engine.portfolio(&user).await?;
+    Ok(WithFreshness::of(&kept, Json(kept.clone().into())))
 }

@@ -25,7 +25,7 @@ pub use vectors::StoredVector;
 pub enum StoreError {
     /// The database could not be opened, read or written.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// The schema could not be brought up to date.
     #[error("could not migrate the database schema: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -42,6 +42,47 @@ pub enum StoreError {
     /// A name that must be unique is taken.
     #[error("{0} already exists")]
     Exists(String),
+    /// The database stayed locked by another process's write for longer than the store
+    /// waits ([`BUSY_TIMEOUT`]): nothing was written, and the same write may succeed later.
+    #[error("the store is busy with another write; try again shortly")]
+    Busy,
+}
+
+impl StoreError {
+    /// Whether the same call may succeed if it is simply made again later.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Busy)
+    }
+}
+
+/// A database error as the store reports it: lock contention that outlasted the busy timeout
+/// (SQLite's `SQLITE_BUSY`/`SQLITE_LOCKED` and their extended codes) and a pool that could not
+/// hand out a connection in time become [`StoreError::Busy`], everything else stays a database
+/// error.
+fn classify(error: sqlx::Error) -> StoreError {
+    match &error {
+        sqlx::Error::PoolTimedOut => StoreError::Busy,
+        sqlx::Error::Database(db) => {
+            // Primary result codes 5 (BUSY) and 6 (LOCKED); extended codes keep them in the
+            // low byte.
+            let busy = db
+                .code()
+                .and_then(|code| code.parse::<i64>().ok())
+                .is_some_and(|code| matches!(code & 0xff, 5 | 6));
+            if busy {
+                StoreError::Busy
+            } else {
+                StoreError::Database(error)
+            }
+        }
+        _ => StoreError::Database(error),
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        classify(error)
+    }
 }
 
 /// Result type of the store.
@@ -59,7 +100,7 @@ pub struct BatchOutcome {
 }
 
 /// What a coordinator decided about an overlap flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Decision {
     /// The two really cover the same ground: a chance to join forces.
@@ -211,11 +252,29 @@ pub struct PairingDecision {
     pub decided_at: String,
 }
 
-/// The store. Cheap to clone; clones share one connection pool.
+/// The store. Cheap to clone; clones share its connection pools.
+///
+/// Reads go through a pool of several connections; every write goes through one writer
+/// connection, so this process's writes queue for it in order instead of racing each other for
+/// SQLite's single write lock, and every multi-statement write begins `IMMEDIATE`, taking the
+/// write lock before it reads. A deferred transaction that reads first and then writes cannot
+/// wait for the lock (SQLite answers `SQLITE_BUSY` at once when another connection committed
+/// in between), which is how parallel posts used to fail with "database is locked".
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    writer: SqlitePool,
 }
+
+/// How long a write waits for the write lock held by another process (an import beside the
+/// server) before the store gives up with [`StoreError::Busy`].
+pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// Connections that read at once.
+const READERS: u32 = 4;
+/// How long a write waits for this process's writer connection: the queue of writes ahead of
+/// it. Longer than [`BUSY_TIMEOUT`], so a write that queued behind a slow one still gets its
+/// turn rather than failing for load.
+const WRITE_QUEUE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// File name of the SQLite database inside the data directory.
 pub const DATABASE_FILE: &str = "kobler.db";
@@ -230,13 +289,24 @@ impl Store {
             // WAL with NORMAL survives a killed process; only an OS crash can lose the last commit.
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(std::time::Duration::from_secs(10));
+            .busy_timeout(BUSY_TIMEOUT);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(WRITE_QUEUE_TIMEOUT)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations").run(&writer).await?;
         let pool = SqlitePoolOptions::new()
-            .max_connections(4)
+            .max_connections(READERS)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store { pool, writer })
+    }
+
+    /// Begins a write transaction on the writer connection, holding SQLite's write lock from
+    /// its first statement (see [`Store`]).
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     /// Stores a batch of records in one transaction: all of them, or none if anything fails.
@@ -246,7 +316,7 @@ impl Store {
     /// reference made the store the bottleneck of large imports. A record that appears twice
     /// in a batch counts twice, as if the two were stored one after the other.
     pub async fn upsert_batch(&self, records: &[Record]) -> Result<BatchOutcome> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut seq: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'seq'")
             .fetch_one(&mut *tx)
             .await?;
@@ -549,7 +619,7 @@ impl Store {
         .bind(&user.unit)
         .bind(&user.researcher)
         .bind(password_hash)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await;
         match result {
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
@@ -576,7 +646,7 @@ impl Store {
         sqlx::query("INSERT INTO api_tokens (token_hash, user_name) VALUES (?, ?)")
             .bind(token_hash)
             .bind(user_name)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -610,7 +680,7 @@ impl Store {
         .bind(&decision.decided_by)
         .bind(&decision.a_words)
         .bind(&decision.b_words)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(result.last_insert_rowid())
     }
@@ -641,7 +711,7 @@ impl Store {
         .bind(user_name)
         .bind(csrf_token)
         .bind(expires_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -666,7 +736,7 @@ impl Store {
         sqlx::query("DELETE FROM sessions WHERE id_hash = ? OR expires_at <= ?")
             .bind(id_hash)
             .bind(now)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -692,7 +762,7 @@ impl Store {
                 .bind(need_id)
                 .bind(researcher)
         };
-        query.execute(&self.pool).await?;
+        query.execute(&self.writer).await?;
         Ok(())
     }
 
@@ -731,7 +801,7 @@ impl Store {
         .bind(decision.decision.as_str())
         .bind(&decision.note)
         .bind(&decision.decided_by)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(result.last_insert_rowid())
     }
@@ -791,6 +861,75 @@ impl Store {
         Ok(pairs)
     }
 
+    /// Keeps a derived result (see `0008_derived.sql`) computed from the store as of
+    /// `as_of_seq`, replacing the one kept under that name; returns when it was computed.
+    pub async fn put_derived(&self, name: &str, as_of_seq: i64, doc: &str) -> Result<String> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO derived (name, as_of_seq, doc) VALUES (?, ?, ?) \
+             ON CONFLICT (name) DO UPDATE SET as_of_seq = excluded.as_of_seq, \
+             computed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), doc = excluded.doc \
+             RETURNING computed_at",
+        )
+        .bind(name)
+        .bind(as_of_seq)
+        .bind(doc)
+        .fetch_one(&self.writer)
+        .await?)
+    }
+
+    /// The derived result kept under `name`, if any.
+    pub async fn derived(&self, name: &str) -> Result<Option<DerivedDoc>> {
+        let row = sqlx::query("SELECT as_of_seq, computed_at, doc FROM derived WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| {
+            Ok(DerivedDoc {
+                as_of_seq: row.try_get("as_of_seq")?,
+                computed_at: row.try_get("computed_at")?,
+                doc: row.try_get("doc")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// How far each kind of change has got: whether a derived result computed earlier is
+    /// still current. One read of a few counters and indexed maxima.
+    pub async fn marks(&self) -> Result<Marks> {
+        let row = sqlx::query(
+            "SELECT (SELECT value FROM counters WHERE name = 'seq') AS records, \
+                    (SELECT COALESCE(MAX(seq), 0) FROM overlap_decisions) AS overlaps, \
+                    (SELECT COALESCE(MAX(seq), 0) FROM pairing_decisions) AS pairings, \
+                    (SELECT COUNT(*) FROM interest) AS interest_count, \
+                    (SELECT COALESCE(MAX(rowid), 0) FROM interest) AS interest_last",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Marks {
+            records: row.try_get("records")?,
+            overlap_decisions: row.try_get("overlaps")?,
+            pairing_decisions: row.try_get("pairings")?,
+            // A mark and an unmark leave the count alone but move the last rowid; an unmark
+            // alone lowers the count.
+            interest: (
+                row.try_get("interest_count")?,
+                row.try_get("interest_last")?,
+            ),
+        })
+    }
+
+    /// Overlap decisions recorded after `seq`, oldest first.
+    pub async fn overlap_decisions_since(&self, seq: i64) -> Result<Vec<OverlapDecision>> {
+        let rows = sqlx::query(
+            "SELECT seq, a_kind, a_id, b_kind, b_id, decision, note, decided_by, decided_at, \
+             a_words, b_words FROM overlap_decisions WHERE seq > ? ORDER BY seq",
+        )
+        .bind(seq)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(overlap_decision_from_row).collect()
+    }
+
     /// When each need got its first researcher interest still marked: (need id, ISO time).
     pub async fn first_interest_per_need(&self) -> Result<Vec<(String, String)>> {
         let rows = sqlx::query(
@@ -802,6 +941,30 @@ impl Store {
             .map(|row| Ok((row.try_get("need_id")?, row.try_get("first")?)))
             .collect()
     }
+}
+
+/// How far each kind of change in the store has got (see [`Store::marks`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Marks {
+    /// The records' change sequence.
+    pub records: i64,
+    /// The newest overlap decision.
+    pub overlap_decisions: i64,
+    /// The newest pairing decision.
+    pub pairing_decisions: i64,
+    /// Interest marks: how many, and the newest.
+    pub interest: (i64, i64),
+}
+
+/// A derived result as kept (see [`Store::put_derived`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DerivedDoc {
+    /// The store's change sequence it was computed from.
+    pub as_of_seq: i64,
+    /// When it was computed (UTC, `YYYY-MM-DDTHH:MM:SSZ`).
+    pub computed_at: String,
+    /// The result, as JSON.
+    pub doc: String,
 }
 
 /// Two ids referred to together, and the records that do (see [`Store::co_references`]).
@@ -929,6 +1092,57 @@ mod tests {
         assert_eq!(trail[0].a_words, "eldr velferd");
         assert_eq!(trail[1].decision, Decision::Confirmed);
         assert_eq!(trail[1].decided_at.len(), "2026-01-01T00:00:00Z".len());
+    }
+
+    /// Two `Store`s on one file stand for two processes (a server and an import): each has its
+    /// own writer connection, so their writes contend for SQLite's lock. Every one of them must
+    /// wait its turn and succeed, none fail as "database is locked".
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn parallel_writes_from_two_stores_on_one_file_all_succeed() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Store::open(dir.path()).await.unwrap();
+        let second = Store::open(dir.path()).await.unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..200 {
+            let store = if i % 2 == 0 {
+                first.clone()
+            } else {
+                second.clone()
+            };
+            tasks.push(tokio::spawn(async move {
+                let need = record(json!({"type": "project", "id": format!("p{i}"),
+                                         "title": format!("Prosjekt {i}")}));
+                store.upsert_batch(std::slice::from_ref(&need)).await
+            }));
+        }
+        for task in tasks {
+            let outcome = task
+                .await
+                .unwrap()
+                .expect("a write under load must not fail");
+            assert_eq!(outcome.inserted, 1);
+        }
+        assert_eq!(first.counts().await.unwrap()[&Kind::Project], 200);
+        assert_eq!(second.last_seq().await.unwrap(), 200);
+    }
+
+    #[tokio::test]
+    async fn a_derived_result_is_kept_replaced_whole_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        assert_eq!(store.derived("overlaps").await.unwrap(), None);
+        let at = store.put_derived("overlaps", 7, "[1]").await.unwrap();
+        store.put_derived("overlaps", 9, "[1,2]").await.unwrap();
+        let kept = store.derived("overlaps").await.unwrap().unwrap();
+        assert_eq!((kept.as_of_seq, kept.doc.as_str()), (9, "[1,2]"));
+        assert_eq!(at.len(), "2026-01-01T00:00:00Z".len());
+        assert_eq!(store.marks().await.unwrap(), Marks::default());
+    }
+
+    #[test]
+    fn lock_errors_are_busy_and_others_are_database_errors() {
+        assert!(classify(sqlx::Error::PoolTimedOut).is_transient());
+        assert!(!classify(sqlx::Error::RowNotFound).is_transient());
     }
 
     #[test]

@@ -74,7 +74,7 @@ impl Store {
     /// Stores vectors made by `model_id` in one transaction, replacing the ones those records
     /// had under the same model.
     pub async fn put_vectors(&self, model_id: &str, vectors: &[StoredVector]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for chunk in vectors.chunks(ROWS_PER_STATEMENT) {
             let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
                 "INSERT OR REPLACE INTO embeddings \

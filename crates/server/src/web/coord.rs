@@ -66,7 +66,8 @@ pub(crate) async fn queue(
     let queue = state
         .engine
         .pairing_queue(&session.user, QUEUE_PER_UNIT)
-        .await?;
+        .await?
+        .value;
     let decisions: Vec<PairingDecision> = state.engine.pairing_decisions(&session.user).await?;
     let units: Vec<String> = decisions.iter().map(|d| d.unit.clone()).collect();
     let people: Vec<String> = decisions.iter().map(|d| d.researcher.clone()).collect();
@@ -145,7 +146,11 @@ pub(crate) async fn overlaps(
     viewer: Viewer,
 ) -> Result<Response, WebError> {
     let session = coordinator(&viewer, "/koordinering/overlapp")?;
-    let pairs = state.engine.overlaps(OVERLAP_THRESHOLD).await?;
+    let pairs = state
+        .engine
+        .flagged_overlaps(&session.user, OVERLAP_THRESHOLD)
+        .await?
+        .value;
     let clusters = cluster_overlaps(&pairs);
     let mut need_ids = Vec::new();
     let mut project_ids = Vec::new();
@@ -311,7 +316,7 @@ pub(crate) async fn portfolio(
     viewer: Viewer,
 ) -> Result<Response, WebError> {
     let session = coordinator(&viewer, "/koordinering/portefolje")?;
-    let portfolio = state.engine.portfolio(&session.user).await?;
+    let portfolio = state.engine.portfolio(&session.user).await?.value;
     let fm = &portfolio.first_match;
     let counts = |counts: &[kobler_engine::PortfolioCount], label: fn(&str) -> &str| {
         counts

@@ -99,6 +99,8 @@ pub(crate) enum WebError {
     Invalid(String),
     /// Kobler's own failure (logged, not shown).
     Internal,
+    /// The store was busy with another write; nothing changed and a retry may succeed.
+    Busy,
 }
 
 impl WebError {
@@ -113,6 +115,7 @@ impl From<EngineError> for WebError {
         match error {
             EngineError::NotFound(reason) => WebError::NotFound(reason),
             EngineError::Invalid(reason) => WebError::Invalid(reason),
+            busy if busy.is_busy() => WebError::Busy,
             other => WebError::internal(&other),
         }
     }
@@ -120,7 +123,7 @@ impl From<EngineError> for WebError {
 
 impl From<kobler_store::StoreError> for WebError {
     fn from(error: kobler_store::StoreError) -> Self {
-        WebError::internal(&error)
+        EngineError::from(error).into()
     }
 }
 
@@ -198,6 +201,11 @@ impl IntoResponse for WebError {
                 "Noe gikk galt",
                 "Kobler fikk en feil. Prøv igjen om litt.".to_string(),
             ),
+            WebError::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Kobler er opptatt",
+                "Ingenting ble lagret. Prøv igjen om et par sekunder.".to_string(),
+            ),
         };
         let page = pages::ErrorPage {
             page: pages::Page::anonymous(heading),
@@ -206,6 +214,12 @@ impl IntoResponse for WebError {
         };
         let mut response = pages::render(&page);
         *response.status_mut() = status;
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(crate::error::RETRY_AFTER_SECS),
+            );
+        }
         response
     }
 }

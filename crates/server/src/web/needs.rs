@@ -15,7 +15,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kobler_core::taxonomy::{COLLABORATION_KINDS, FOCUS_AREAS};
-use kobler_core::{Kind, Need, NeedStatus, Record, UnitKind};
+use kobler_core::{Need, NeedStatus};
 use kobler_engine::access::{may_see, works_on};
 use kobler_engine::{
     CreateNeedError, FacetValue, InterestedResearcher, MatchedDepartment, MatchedResearcher,
@@ -56,28 +56,15 @@ pub(crate) struct Places {
 
 impl Places {
     pub(crate) async fn load(state: &AppState) -> Result<Places, WebError> {
-        let store = state.engine.store();
-        let units = store
-            .list(Kind::Unit)
-            .await?
-            .into_iter()
-            .filter_map(|r| match r {
-                Record::Unit(u) => Some((u.id, (u.name, u.municipality))),
-                _ => None,
-            })
-            .collect();
-        let municipalities = store
-            .list(Kind::Municipality)
-            .await?
-            .into_iter()
-            .filter_map(|r| match r {
-                Record::Municipality(m) => Some((m.id, m.name)),
-                _ => None,
-            })
+        let directory = state.engine.directory().await?;
+        let units = directory
+            .units
+            .iter()
+            .map(|(id, u)| (id.clone(), (u.name.clone(), u.municipality.clone())))
             .collect();
         Ok(Places {
             units,
-            municipalities,
+            municipalities: directory.municipalities.clone(),
         })
     }
 
@@ -475,7 +462,7 @@ pub(crate) async fn show(
     let (interested, suggestions) = match user {
         Some(u) if can_edit => (
             state.engine.interest_in(u, &need.id).await?,
-            state.engine.match_need(&need, 10).await?,
+            Vec::clone(&*state.engine.need_matches(&need, 10).await?),
         ),
         _ => (Vec::new(), Vec::new()),
     };
@@ -538,17 +525,14 @@ impl NeedFormPage {
 async fn municipal_units(state: &AppState, selected: &str) -> Result<Vec<Choice>, WebError> {
     let mut units: Vec<Choice> = state
         .engine
-        .store()
-        .list(Kind::Unit)
+        .directory()
         .await?
+        .municipal_units()
         .into_iter()
-        .filter_map(|r| match r {
-            Record::Unit(u) if u.kind == UnitKind::Municipal => Some(Choice {
-                selected: u.id == selected,
-                value: u.id,
-                label: u.name,
-            }),
-            _ => None,
+        .map(|(id, name)| Choice {
+            selected: id == selected,
+            value: id,
+            label: name,
         })
         .collect();
     units.sort_by(|a, b| a.label.cmp(&b.label));

@@ -195,7 +195,8 @@ pub(crate) async fn network(
                 limit,
             },
         )
-        .await?;
+        .await?
+        .value;
     let title = match &view.focus {
         Some(f) => format!("Nettverket rundt {}", f.name),
         None => "Nettverk".to_string(),
