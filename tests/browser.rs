@@ -467,7 +467,7 @@ async fn an_empty_need_form_is_shown_again_with_a_summary_and_each_field_marked_
 fn user(name: &str, role: &str, researcher: Option<&str>) -> User {
     User {
         name: name.into(),
-        role: role.into(),
+        role: role.parse().expect("a role"),
         unit: None,
         researcher: researcher.map(str::to_string),
     }

@@ -208,19 +208,13 @@ async fn a_running_server_embeds_a_posted_need_in_the_background() {
     let (need, _) = engine.create_need(&staff, &body).await.unwrap();
 
     // The hour-long recheck never comes: only the posting can wake the worker.
-    let need_id = vec![need.id.clone()];
     let mut embedded = false;
     for _ in 0..600 {
         let have = engine
-            .store()
-            .vector_hashes(
-                "multilingual-e5-small-q4",
-                kobler_core::Kind::Need,
-                &need_id,
-            )
+            .embedded_by(kobler_core::Kind::Need, &need.id)
             .await
             .unwrap();
-        if have.contains_key(&need.id) {
+        if have.iter().any(|m| m == "multilingual-e5-small-q4") {
             embedded = true;
             break;
         }

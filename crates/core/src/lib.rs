@@ -6,6 +6,7 @@
 pub mod identity;
 pub mod lang;
 pub mod record;
+mod role;
 pub mod taxonomy;
 mod validate;
 
@@ -14,6 +15,7 @@ pub use record::{
     Kind, Municipality, Need, NeedStatus, Project, ProjectStatus, Record, Researcher, Unit,
     UnitKind, Work,
 };
+pub use role::Role;
 pub use validate::{
     FieldError, RecordError, is_iso_date, json_type, parse_record, parse_record_of_kind,
 };

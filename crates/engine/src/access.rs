@@ -5,24 +5,19 @@ use crate::Role;
 use kobler_core::{Need, NeedStatus};
 use kobler_store::User;
 
-/// The user's role, if it is one Kobler knows.
-pub fn role_of(user: &User) -> Option<Role> {
-    user.role.parse().ok()
-}
-
 /// Whether the user reviews for the whole partnership: coordinators and admins.
 pub fn is_coordinator(user: &User) -> bool {
-    matches!(role_of(user), Some(Role::Coordinator | Role::Admin))
+    matches!(user.role, Role::Coordinator | Role::Admin)
 }
 
 /// Whether `user` works on `need` for the municipality: coordinators and admins on every need,
 /// staff on their own department's. They may edit it, close it, and see its drafts, its
 /// suggested researchers and who is interested in it.
 pub fn works_on(user: &User, need: &Need) -> bool {
-    match role_of(user) {
-        Some(Role::Coordinator | Role::Admin) => true,
-        Some(Role::Staff) => user.unit.is_some() && user.unit == need.unit,
-        Some(Role::Researcher) | None => false,
+    match user.role {
+        Role::Coordinator | Role::Admin => true,
+        Role::Staff => user.unit.is_some() && user.unit == need.unit,
+        Role::Researcher => false,
     }
 }
 
@@ -39,7 +34,7 @@ mod tests {
     fn user(role: &str, unit: Option<&str>) -> User {
         User {
             name: "u".into(),
-            role: role.into(),
+            role: role.parse().expect("a role"),
             unit: unit.map(str::to_string),
             researcher: None,
         }

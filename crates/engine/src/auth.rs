@@ -3,50 +3,9 @@
 use crate::{Engine, EngineError, Result};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use kobler_core::{Kind, Record, UnitKind};
+use kobler_core::{Kind, Record, Role, UnitKind};
 use kobler_store::User;
 use sha2::{Digest, Sha256};
-use std::str::FromStr;
-
-/// What a user may do (DESIGN.md's table).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// Municipal staff: post and edit their own department's needs.
-    Staff,
-    /// A researcher: search needs, see needs for them, say "interested".
-    Researcher,
-    /// A coordinator: review suggestions and overlaps.
-    Coordinator,
-    /// An administrator.
-    Admin,
-}
-
-impl Role {
-    /// The role's name as stored and typed on the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Staff => "staff",
-            Role::Researcher => "researcher",
-            Role::Coordinator => "coordinator",
-            Role::Admin => "admin",
-        }
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "staff" => Ok(Role::Staff),
-            "researcher" => Ok(Role::Researcher),
-            "coordinator" => Ok(Role::Coordinator),
-            "admin" => Ok(Role::Admin),
-            other => Err(format!(
-                "unknown role {other:?} (staff, researcher, coordinator or admin)"
-            )),
-        }
-    }
-}
 
 /// Hashes a password with argon2id and a random salt.
 pub fn hash_password(password: &str) -> Result<String> {
@@ -109,7 +68,7 @@ impl Engine {
         }
         let user = User {
             name: name.to_string(),
-            role: role.as_str().to_string(),
+            role,
             unit: unit.map(str::to_string),
             researcher: researcher.map(str::to_string),
         };

@@ -1,6 +1,6 @@
 //! Researchers saying "interested" in a need, and who may see that they did.
 
-use crate::access::{may_see, role_of, works_on};
+use crate::access::{may_see, works_on};
 use crate::{ActionError, Engine, RankedNeed, Role};
 use kobler_core::{Kind, NeedStatus, Record};
 use kobler_store::User;
@@ -26,8 +26,8 @@ impl Engine {
         need_id: &str,
         interested: bool,
     ) -> Result<(), ActionError> {
-        let researcher = match (role_of(user), &user.researcher) {
-            (Some(Role::Researcher), Some(researcher)) => researcher,
+        let researcher = match (user.role, &user.researcher) {
+            (Role::Researcher, Some(researcher)) => researcher,
             _ => {
                 return Err(ActionError::Forbidden(
                     "only researchers can say they are interested".into(),
@@ -97,8 +97,8 @@ impl Engine {
         user: &User,
         top: usize,
     ) -> Result<Vec<RankedNeed>, ActionError> {
-        let researcher = match (role_of(user), &user.researcher) {
-            (Some(Role::Researcher), Some(researcher)) => researcher.clone(),
+        let researcher = match (user.role, &user.researcher) {
+            (Role::Researcher, Some(researcher)) => researcher.clone(),
             _ => {
                 return Err(ActionError::Forbidden(
                     "only researchers have needs for them".into(),
@@ -131,7 +131,7 @@ impl Engine {
         let Some(researcher) = &user.researcher else {
             return Ok(Vec::new());
         };
-        if role_of(user) != Some(Role::Researcher) {
+        if user.role != Role::Researcher {
             return Ok(Vec::new());
         }
         Ok(self

@@ -28,7 +28,7 @@ mod portfolio;
 mod semantic;
 mod sessions;
 
-pub use auth::{Role, hash_password};
+pub use auth::hash_password;
 pub use browse::{
     FacetValue, FoundNeed, NeedFacets, NeedSearchRequest, NeedSearchResult, NeedSort,
 };
@@ -37,6 +37,7 @@ pub use directory::{Directory, UnitEntry};
 pub use error::{ActionError, EngineError, Result};
 pub use import::{ImportObserver, ImportOptions, ImportReport, NoProgress};
 pub use interest::InterestedResearcher;
+pub use kobler_core::Role;
 pub use kobler_feeds::Format as FeedFormat;
 /// Harvesting sources over HTTP (re-exported so the CLI needs no HTTP crate of its own).
 pub use kobler_feeds::pull;
@@ -66,7 +67,8 @@ pub use portfolio::{
 pub use semantic::{EmbedObserver, EmbedReport, NoEmbedProgress};
 pub use sessions::{NewSession, SESSION_TTL_SECS, SessionUser, random_token};
 
-pub use kobler_search::NeedHit;
+pub use kobler_matcher::{Evidence, EvidenceKind};
+pub use kobler_search::{DocKind, NeedHit};
 pub use kobler_store::{
     Decision, Interest, OverlapDecision, PairingDecision, PairingVerdict, User,
 };
@@ -250,11 +252,6 @@ impl Engine {
     /// The data directory.
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
-    }
-
-    /// The store.
-    pub fn store(&self) -> &Store {
-        &self.store
     }
 
     /// Feeds the index every store change it has not read yet. Returns how many records it read.

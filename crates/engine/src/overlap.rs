@@ -23,7 +23,7 @@
 
 use crate::access::is_coordinator;
 use crate::semantic::VectorKey;
-use crate::{ActionError, Engine, EngineError, Fresh, KEPT_OVERLAP_FLOOR, Result, Role};
+use crate::{ActionError, Engine, EngineError, Fresh, KEPT_OVERLAP_FLOOR, Result};
 use kobler_core::{Kind, Need, NeedStatus, Record};
 use kobler_matcher::minhash::{LshIndex, Signature, vocabulary_overlap};
 use kobler_matcher::neighbours::NeighbourGraph;
@@ -554,7 +554,7 @@ impl Engine {
         note: Option<String>,
         by: &User,
     ) -> Result<OverlapDecision> {
-        if !matches!(by.role.parse(), Ok(Role::Coordinator | Role::Admin)) {
+        if !is_coordinator(by) {
             return Err(EngineError::Invalid(format!(
                 "{} is {}; only coordinators and admins decide on overlaps",
                 by.name, by.role

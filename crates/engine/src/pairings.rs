@@ -2,7 +2,7 @@
 //! with their evidence, decisions (append-only, audited), and what an accepted pairing shows
 //! the researcher and the department. A rejected pairing is never suggested again.
 
-use crate::access::{is_coordinator, role_of};
+use crate::access::is_coordinator;
 use crate::{ActionError, Engine, Fresh, Result, Role};
 use kobler_core::{Kind, Need, NeedStatus, Record, UnitKind};
 use kobler_store::{PairingDecision, PairingVerdict, User};
@@ -258,8 +258,8 @@ impl Engine {
         &self,
         user: &User,
     ) -> Result<Vec<MatchedDepartment>, ActionError> {
-        let researcher = match (role_of(user), &user.researcher) {
-            (Some(Role::Researcher), Some(r)) => r.clone(),
+        let researcher = match (user.role, &user.researcher) {
+            (Role::Researcher, Some(r)) => r.clone(),
             _ => return Err(ActionError::Forbidden("only for researchers".into())),
         };
         let decisions = self.store.pairing_decisions().await?;

@@ -267,6 +267,24 @@ impl Engine {
             .unwrap_or_default()
     }
 
+    /// The installed models that hold a stored vector of this record (by model id): whether,
+    /// and by which models, it has been embedded yet.
+    pub async fn embedded_by(&self, kind: Kind, id: &str) -> Result<Vec<String>> {
+        let mut models = Vec::new();
+        let ids = [id.to_string()];
+        for model in self.semantic_models() {
+            if self
+                .store
+                .vector_hashes(&model, kind, &ids)
+                .await?
+                .contains_key(id)
+            {
+                models.push(model);
+            }
+        }
+        Ok(models)
+    }
+
     /// Embeds every record whose vector is missing or stale, with every installed model, and
     /// stores the vectors. Does nothing without models. Safe to interrupt: what was stored
     /// stays, and the next run goes on from there.

@@ -3,13 +3,11 @@
 
 use kobler_core::Need;
 use kobler_engine::{
-    FacetValue, FirstMatchGroup, Fresh, InterestedResearcher, MatchVia, MatchedDepartment,
-    NeedFacets, NeedHit, NetworkView, OverlapCluster, OverlapDecision, OverlapPair, PairDecision,
-    PairingDecision, PairingSuggestion, Portfolio, PortfolioCount, RankedNeed,
-    ResearcherSuggestion, Signal, Similar,
+    DocKind, Evidence, EvidenceKind, FacetValue, FirstMatchGroup, Fresh, InterestedResearcher,
+    MatchVia, MatchedDepartment, NeedFacets, NeedHit, NetworkView, OverlapCluster, OverlapDecision,
+    OverlapPair, PairDecision, PairingDecision, PairingSuggestion, Portfolio, PortfolioCount,
+    RankedNeed, ResearcherSuggestion, Signal, Similar,
 };
-use kobler_matcher::{Evidence, EvidenceKind};
-use kobler_search::DocKind;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;

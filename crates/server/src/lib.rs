@@ -324,22 +324,17 @@ mod tests {
     #[tokio::test]
     async fn oversized_body_is_json_413() {
         let (_dir, engine) = engine().await;
-        let token = {
-            engine
-                .store()
-                .add_user(
-                    &kobler_engine::User {
-                        name: "coord".into(),
-                        role: "coordinator".into(),
-                        unit: None,
-                        researcher: None,
-                    },
-                    "not-a-hash",
-                )
-                .await
-                .expect("user");
-            engine.create_token("coord").await.expect("token")
-        };
+        engine
+            .add_user(
+                "coord",
+                kobler_engine::Role::Coordinator,
+                None,
+                None,
+                "password123",
+            )
+            .await
+            .expect("user");
+        let token = engine.create_token("coord").await.expect("token");
         let big = format!("{{\"title\": \"{}\"}}", "x".repeat(MAX_BODY_BYTES + 10));
         let request = Request::post("/api/v1/needs")
             .header(header::AUTHORIZATION, format!("Bearer {token}"))

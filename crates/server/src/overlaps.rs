@@ -11,7 +11,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use kobler_engine::{
-    Decision, KEPT_OVERLAP_FLOOR, OVERLAP_THRESHOLD, Role, User, cluster_overlaps,
+    Decision, KEPT_OVERLAP_FLOOR, OVERLAP_THRESHOLD, User, access::is_coordinator, cluster_overlaps,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -44,11 +44,12 @@ pub struct NewDecision {
 }
 
 fn coordinator(user: &User) -> Result<(), ApiError> {
-    match user.role.parse() {
-        Ok(Role::Coordinator | Role::Admin) => Ok(()),
-        _ => Err(ApiError::forbidden(
+    if is_coordinator(user) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
             "only coordinators and admins review overlaps",
-        )),
+        ))
     }
 }
 

@@ -9,7 +9,7 @@
 //! - `seq` grows with every change, so the index can catch up by reading forward;
 //! - importing an unchanged record changes nothing, not even its `seq`.
 
-use kobler_core::{Kind, Record, RecordError, parse_record};
+use kobler_core::{Kind, Record, RecordError, Role, parse_record};
 use serde::Serialize;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
@@ -175,8 +175,8 @@ pub struct StoredRecord {
 pub struct User {
     /// Unique sign-in name.
     pub name: String,
-    /// `staff`, `researcher`, `coordinator` or `admin`.
-    pub role: String,
+    /// What they may do.
+    pub role: Role,
     /// For staff: the municipal unit they post for.
     pub unit: Option<String>,
     /// For researchers: their researcher record.
@@ -615,7 +615,7 @@ impl Store {
             "INSERT INTO users (name, role, unit, researcher, password_hash) VALUES (?, ?, ?, ?, ?)",
         )
         .bind(&user.name)
-        .bind(&user.role)
+        .bind(user.role.as_str())
         .bind(&user.unit)
         .bind(&user.researcher)
         .bind(password_hash)
@@ -1033,9 +1033,15 @@ fn overlap_decision_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<OverlapDec
 }
 
 fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<User> {
+    let name: String = row.try_get("name")?;
+    let role: String = row.try_get("role")?;
     Ok(User {
-        name: row.try_get("name")?,
-        role: row.try_get("role")?,
+        role: role.parse().map_err(|reason| StoreError::Corrupt {
+            kind: "user".into(),
+            id: name.clone(),
+            reason,
+        })?,
+        name,
         unit: row.try_get("unit")?,
         researcher: row.try_get("researcher")?,
     })
@@ -1275,7 +1281,7 @@ mod tests {
         let store = Store::open(dir.path()).await.unwrap();
         let user = User {
             name: "a".into(),
-            role: "admin".into(),
+            role: Role::Admin,
             unit: None,
             researcher: None,
         };
@@ -1294,7 +1300,7 @@ mod tests {
         let store = Store::open(dir.path()).await.unwrap();
         let user = User {
             name: "kari".into(),
-            role: "coordinator".into(),
+            role: Role::Coordinator,
             unit: None,
             researcher: None,
         };

@@ -121,12 +121,6 @@ impl From<EngineError> for WebError {
     }
 }
 
-impl From<kobler_store::StoreError> for WebError {
-    fn from(error: kobler_store::StoreError) -> Self {
-        EngineError::from(error).into()
-    }
-}
-
 impl From<ActionError> for WebError {
     fn from(error: ActionError) -> Self {
         match error {
@@ -246,19 +240,13 @@ pub(crate) fn html(body: String) -> Response {
     response
 }
 
-/// The role of a signed-in user (an account with an unknown role may do nothing).
-pub(crate) fn role(user: &User) -> Option<Role> {
-    kobler_engine::access::role_of(user)
-}
-
 /// The role's name in the interface.
 pub(crate) fn role_label(user: &User) -> &'static str {
-    match role(user) {
-        Some(Role::Staff) => "kommuneansatt",
-        Some(Role::Researcher) => "forsker",
-        Some(Role::Coordinator) => "koordinator",
-        Some(Role::Admin) => "administrator",
-        None => "ukjent rolle",
+    match user.role {
+        Role::Staff => "kommuneansatt",
+        Role::Researcher => "forsker",
+        Role::Coordinator => "koordinator",
+        Role::Admin => "administrator",
     }
 }
 

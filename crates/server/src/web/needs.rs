@@ -1,12 +1,12 @@
 //! Needs in the web interface: search (everyone), a need's page, posting and editing (staff of
 //! the unit, coordinators), interest (researchers), the unit's list and "for me".
 
+use super::WebError;
 use super::forms::{
     FormData, encode, field_message, focus_label, form_field, kind_label, local_path, status_label,
 };
 use super::pages::{Page, render};
 use super::session::{Viewer, check_csrf};
-use super::{WebError, role};
 use crate::AppState;
 use askama::Template;
 use axum::Form;
@@ -466,8 +466,7 @@ pub(crate) async fn show(
         ),
         _ => (Vec::new(), Vec::new()),
     };
-    let can_mark =
-        user.is_some_and(|u| role(u) == Some(Role::Researcher) && u.researcher.is_some());
+    let can_mark = user.is_some_and(|u| u.role == Role::Researcher && u.researcher.is_some());
     let marked = match user {
         Some(u) if can_mark => state.engine.my_interest(u).await?.contains(&need.id),
         _ => false,
@@ -541,8 +540,8 @@ async fn municipal_units(state: &AppState, selected: &str) -> Result<Vec<Choice>
 
 /// Staff, coordinators and admins post needs; researchers do not.
 fn may_post(session: &SessionUser) -> Result<(), WebError> {
-    match role(&session.user) {
-        Some(Role::Staff | Role::Coordinator | Role::Admin) => Ok(()),
+    match session.user.role {
+        Role::Staff | Role::Coordinator | Role::Admin => Ok(()),
         _ => Err(WebError::Forbidden(
             "only staff and coordinators post needs".into(),
         )),
@@ -555,7 +554,7 @@ async fn blank_form(
     action: &str,
     title: &str,
 ) -> Result<NeedFormPage, WebError> {
-    let choose_unit = role(&session.user) != Some(Role::Staff);
+    let choose_unit = session.user.role != Role::Staff;
     Ok(NeedFormPage {
         page: Page::new(title, "ny", Some(session)),
         action: action.to_string(),
@@ -668,7 +667,7 @@ pub(crate) struct PostedPage {
 
 impl PostedPage {
     pub(crate) fn is_need(&self, similar: &Similar) -> bool {
-        matches!(similar.kind, kobler_search::DocKind::Need)
+        matches!(similar.kind, kobler_engine::DocKind::Need)
     }
 }
 
@@ -682,7 +681,7 @@ pub(crate) async fn create(
     let form = FormData::read(form)?;
     check_csrf(session, &form)?;
     may_post(session)?;
-    let staff = role(&session.user) == Some(Role::Staff);
+    let staff = session.user.role == Role::Staff;
     match state
         .engine
         .create_need(&session.user, &need_body(&form, !staff))
@@ -840,8 +839,8 @@ pub(crate) async fn unit_needs(
     viewer: Viewer,
 ) -> Result<Response, WebError> {
     let session = viewer.require("/mine-behov")?;
-    let unit = match (role(&session.user), &session.user.unit) {
-        (Some(Role::Staff), Some(unit)) => unit.clone(),
+    let unit = match (session.user.role, &session.user.unit) {
+        (Role::Staff, Some(unit)) => unit.clone(),
         _ => return Err(WebError::Forbidden("only staff have a unit".into())),
     };
     let places = Places::load(&state).await?;

@@ -1,9 +1,10 @@
 //! What every page shares (the layout's data), the home page and the error page.
 
 use super::session::Viewer;
-use super::{WebError, html, role, role_label};
+use super::{WebError, html, role_label};
 use askama::Template;
 use axum::response::{IntoResponse, Redirect, Response};
+use kobler_engine::access::is_coordinator;
 use kobler_engine::{Role, SessionUser};
 
 /// The layout's data: title, who is signed in, their menu, and the CSRF token for the sign-out
@@ -34,13 +35,13 @@ impl Page {
         let mut page = Page::anonymous(title);
         page.section = section;
         if let Some(session) = viewer {
-            let r = role(&session.user);
+            let r = session.user.role;
             page.user_name = Some(session.user.name.clone());
             page.role_label = role_label(&session.user);
             page.csrf = session.csrf.clone();
-            page.is_staff = r == Some(Role::Staff);
-            page.is_researcher = r == Some(Role::Researcher);
-            page.is_coordinator = matches!(r, Some(Role::Coordinator | Role::Admin));
+            page.is_staff = r == Role::Staff;
+            page.is_researcher = r == Role::Researcher;
+            page.is_coordinator = is_coordinator(&session.user);
         }
         page
     }
@@ -75,11 +76,10 @@ pub(crate) async fn home(Viewer(viewer): Viewer) -> Response {
             page: Page::new("Velkommen", "hjem", None),
         });
     };
-    let target = match role(&session.user) {
-        Some(Role::Staff) => "/mine-behov",
-        Some(Role::Researcher) => "/for-meg",
-        Some(Role::Coordinator | Role::Admin) => "/koordinering/forslag",
-        None => "/behov",
+    let target = match session.user.role {
+        Role::Staff => "/mine-behov",
+        Role::Researcher => "/for-meg",
+        Role::Coordinator | Role::Admin => "/koordinering/forslag",
     };
     Redirect::to(target).into_response()
 }
