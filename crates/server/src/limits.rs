@@ -18,6 +18,29 @@ pub const MAX_NOTE_CHARS: usize = kobler_engine::MAX_NOTE_CHARS;
 /// there the answer is Kobler's, in JSON.
 pub const MAX_URI_BYTES: usize = 16 * 1024;
 
+/// Reads an optional whole-number query parameter (`top`, `limit`, `offset`, `depth`) as the
+/// OpenAPI document describes it: any non-negative integer, however large. One too large for
+/// the machine is read as the largest there is, so that a parameter the server cuts to its
+/// maximum (`limit`, `top`) is cut rather than refused, and one it refuses above a maximum
+/// (`offset`) is refused with that reason, not with an overflow.
+pub(crate) fn whole_number<'de, D>(deserializer: D) -> Result<Option<usize>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize;
+    use serde::de::Error;
+    let Some(text) = Option::<String>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(D::Error::custom(format!(
+            "must be a whole number of at least 0, not {text:?}"
+        )));
+    }
+    // Only digits: the one way to fail is to be too large.
+    Ok(Some(text.parse().unwrap_or(usize::MAX)))
+}
+
 /// Why `query` is too long to search with, if it is, worded for the API's error.
 pub(crate) fn query_problem(query: &str) -> Option<String> {
     let chars = query.chars().count();
@@ -65,6 +88,31 @@ mod tests {
         // Punctuation does not make one word of many.
         assert!(query_problem(&vec!["a"; 65].join("-")).is_some());
         assert!(query_problem("\"+barn -hage\"").is_none());
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Params {
+        #[serde(default, deserialize_with = "whole_number")]
+        top: Option<usize>,
+    }
+
+    #[test]
+    fn whole_numbers_of_any_size_are_read_and_anything_else_is_refused() {
+        let read = |q: &str| {
+            let uri: axum::http::Uri = format!("/x?{q}").parse().expect("uri");
+            axum::extract::Query::<Params>::try_from_uri(&uri).map(|p| p.0.top)
+        };
+        assert_eq!(read("").ok(), Some(None));
+        assert_eq!(read("top=7").ok(), Some(Some(7)));
+        assert_eq!(
+            read("top=99999999999999999999999999").ok(),
+            Some(Some(usize::MAX))
+        );
+        for bad in [
+            "top=", "top=-1", "top=1.5", "top=many", "top=+3", "top=%201",
+        ] {
+            assert!(read(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

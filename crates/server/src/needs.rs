@@ -62,8 +62,10 @@ pub struct ListParams {
     sort: Option<String>,
     /// How many items to skip (default 0, at most 10000; more is refused with 400).
     #[param(maximum = 10000)]
+    #[serde(default, deserialize_with = "crate::limits::whole_number")]
     offset: Option<usize>,
     /// Page size (default 20; a larger one is served as 100).
+    #[serde(default, deserialize_with = "crate::limits::whole_number")]
     limit: Option<usize>,
 }
 
@@ -127,6 +129,7 @@ fn sort_name(sort: NeedSort) -> &'static str {
 #[into_params(parameter_in = Query)]
 pub struct MatchParams {
     /// How many researchers to suggest (default 10; a larger number is served as 100).
+    #[serde(default, deserialize_with = "crate::limits::whole_number")]
     top: Option<usize>,
 }
 
@@ -357,6 +360,7 @@ pub(crate) async fn update_need(
         (status = 401, description = "No valid credentials", body = ErrorBody),
         (status = 403, description = "Only staff of the need's unit, coordinators and admins close or reopen it", body = ErrorBody),
         (status = 404, description = "No such need (or a draft the caller may not see)", body = ErrorBody),
+        (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
         (status = 422, description = "`status` is missing or not `open` or `closed`", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -473,6 +477,7 @@ async fn interest(
 #[into_params(parameter_in = Query)]
 pub struct ForMeParams {
     /// How many needs to rank (default 15; a larger number is served as 100).
+    #[serde(default, deserialize_with = "crate::limits::whole_number")]
     top: Option<usize>,
 }
 

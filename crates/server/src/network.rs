@@ -25,8 +25,10 @@ pub struct NetworkParams {
     unit: Option<String>,
     /// Links out from the centre: 1 (default) or 2; another number is refused with 422.
     #[param(minimum = 1, maximum = 2)]
+    #[serde(default, deserialize_with = "crate::limits::whole_number")]
     depth: Option<usize>,
     /// The most nodes (default 30; fewer than 2 is served as 2, more than 150 as 150).
+    #[serde(default, deserialize_with = "crate::limits::whole_number")]
     limit: Option<usize>,
 }
 

@@ -24,6 +24,7 @@ pub const MAX_PER_UNIT: usize = 50;
 #[into_params(parameter_in = Query)]
 pub struct QueueParams {
     /// Suggestions per department (default 3; a larger number is served as 50).
+    #[serde(default, deserialize_with = "crate::limits::whole_number")]
     top: Option<usize>,
 }
 
