@@ -1228,3 +1228,314 @@ async fn the_portfolio_measures_days_to_the_first_interest_or_accepted_pairing()
     assert_eq!(focus.len(), 2, "{focus:?}");
     assert_eq!(portfolio["by_municipality"][0]["name"], "Trondheim");
 }
+
+/// A need body with one field replaced.
+fn need_with(field: &str, value: Value) -> Value {
+    let mut body = valid_need();
+    body[field] = value;
+    body
+}
+
+/// The fields a 422 names.
+fn fields(body: &Value) -> Vec<&str> {
+    body["fields"]
+        .as_array()
+        .map(|f| f.iter().filter_map(|f| f["field"].as_str()).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn need_texts_over_their_limits_are_422_naming_each_field_and_the_limit() {
+    let app = App::start().await;
+    let staff = app.staff_of("u-oppvekst").await;
+    let mut body = valid_need();
+    body["title"] = json!("t".repeat(301));
+    body["description"] = json!("d".repeat(20_001));
+    body["contact"] = json!("c".repeat(201));
+    let (status, answer) = app.post("/api/v1/needs", Some(&staff), &body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert_eq!(fields(&answer), ["title", "description", "contact"]);
+    let reasons = answer["fields"].to_string();
+    for limit in ["at most 300", "at most 20000", "at most 200"] {
+        assert!(reasons.contains(limit), "{limit}: {reasons}");
+    }
+    // Exactly at the limits, in characters (not bytes), the need is taken.
+    body["title"] = json!("ø".repeat(300));
+    body["description"] = json!("å".repeat(20_000));
+    body["contact"] = json!("c".repeat(200));
+    let (status, created) = app.post("/api/v1/needs", Some(&staff), &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    // Changing a need is held to the same limits.
+    let id = created["need"]["id"].as_str().expect("id");
+    let (status, answer) = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/needs/{id}"),
+            &staff,
+            Some(&json!({"title": "t".repeat(301)})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert_eq!(fields(&answer), ["title"]);
+}
+
+#[tokio::test]
+async fn ids_for_new_needs_keep_to_the_safe_alphabet() {
+    let app = App::start().await;
+    let staff = app.staff_of("u-oppvekst").await;
+    for bad in [
+        "../../etc/passwd",
+        "a/b",
+        "a\u{0}b",
+        "a b",
+        "behov-ø",
+        "..",
+        "a?b#c",
+    ] {
+        let (status, answer) = app
+            .post("/api/v1/needs", Some(&staff), &need_with("id", json!(bad)))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad:?}: {answer}"
+        );
+        assert_eq!(fields(&answer), ["id"], "{bad:?}: {answer}");
+        assert!(answer["error"].is_string());
+    }
+    let long = "n".repeat(129);
+    let (status, answer) = app
+        .post("/api/v1/needs", Some(&staff), &need_with("id", json!(long)))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert!(
+        answer["fields"][0]["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("128")
+    );
+    // Every broken field at once: the id and a missing title.
+    let mut body = need_with("id", json!("a/b"));
+    body["title"] = Value::Null;
+    let (_, answer) = app.post("/api/v1/needs", Some(&staff), &body).await;
+    assert_eq!(fields(&answer), ["id", "title"]);
+    let (status, created) = app
+        .post(
+            "/api/v1/needs",
+            Some(&staff),
+            &need_with("id", json!("behov-2026.1:a_B")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["need"]["id"], "behov-2026.1:a_B");
+}
+
+#[tokio::test]
+async fn ids_from_feeds_with_other_characters_work_in_urls() {
+    let app = App::start().await;
+    let id = "behov ø/1?#%";
+    import_more(
+        &app,
+        &format!(
+            "{}\n",
+            json!({"type": "need", "id": id, "title": "Skolevei om vinteren",
+                   "description": "Trygg skolevei om vinteren.", "unit": "u-oppvekst"})
+        ),
+    )
+    .await;
+    let encoded = "behov%20%C3%B8%2F1%3F%23%25";
+    let (status, need) = app.get(&format!("/api/v1/needs/{encoded}"), None).await;
+    assert_eq!(status, StatusCode::OK, "{need}");
+    assert_eq!(need["id"], id);
+    let staff = app.staff_of("u-oppvekst").await;
+    let (status, matches) = app
+        .get(&format!("/api/v1/needs/{encoded}/matches"), Some(&staff))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{matches}");
+    assert_eq!(matches["need"], id);
+}
+
+#[tokio::test]
+async fn a_feed_need_over_a_limit_is_reported_with_its_line_and_field() {
+    let app = App::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("more.jsonl");
+    let lines = [
+        json!({"type": "need", "id": "n-ok", "title": "T", "description": "D"}),
+        json!({"type": "need", "id": "n-long", "title": "t".repeat(301), "description": "D"}),
+        json!({"type": "need", "id": "n".repeat(129), "title": "T", "description": "D"}),
+    ];
+    let text: Vec<String> = lines.iter().map(Value::to_string).collect();
+    std::fs::write(&file, text.join("\n")).expect("write");
+    let report = app
+        .engine
+        .import(&[file], &ImportOptions::default(), &mut NoProgress)
+        .await
+        .expect("import");
+    let errors = report.rejected.clone();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors[0].contains("more.jsonl:2: `title` is 301 characters long"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[1].contains("more.jsonl:3: `id` is 129 bytes long"),
+        "{errors:?}"
+    );
+    let (status, _) = app.get("/api/v1/needs/n-ok", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.get("/api/v1/needs/n-long", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn search_queries_over_1000_characters_or_64_words_are_400_naming_the_limit() {
+    let app = App::start().await;
+    let long = "a".repeat(1001);
+    let (status, body) = app.get(&format!("/api/v1/needs?q={long}"), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .expect("error")
+            .contains("at most 1000"),
+        "{body}"
+    );
+    let words = vec!["barnehage"; 64].join("%20");
+    let (status, body) = app.get(&format!("/api/v1/needs?q={words}"), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // 5,000 words once took seconds; now they are refused at once.
+    let many = vec!["ord"; 5000].join("+");
+    let started = std::time::Instant::now();
+    let (status, body) = app.get(&format!("/api/v1/needs?q={many}"), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .expect("error")
+            .contains("at most 64"),
+        "{body}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    // Hyphens do not glue words into one.
+    let glued = vec!["a"; 65].join("-");
+    let (status, _) = app.get(&format!("/api/v1/needs?q={glued}"), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn closed_filter_values_are_checked_and_open_ones_are_not() {
+    let app = App::start().await;
+    for path in [
+        "/api/v1/needs?lang=de",
+        "/api/v1/needs?status=draft",
+        "/api/v1/needs?status=open,pending",
+        "/api/v1/needs?sort=sideways",
+    ] {
+        let (status, body) = app.get(path, None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert!(
+            body["error"].as_str().expect("error").contains("unknown"),
+            "{body}"
+        );
+    }
+    // Focus areas and kinds may be a partnership's own, so any value filters.
+    for path in [
+        "/api/v1/needs?lang=nb,nn&status=open,%20closed",
+        "/api/v1/needs?focus=egen-satsing",
+        "/api/v1/needs?kind=hospitering",
+    ] {
+        let (status, body) = app.get(path, None).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn overlap_notes_over_2000_characters_are_422() {
+    let app = App::start().await;
+    let coordinator = app.token("coord", Role::Coordinator, None, None).await;
+    let body = json!({"a": "n-sprak", "b": "p-1", "decision": "dismiss", "note": "n".repeat(2001)});
+    let (status, answer) = app
+        .post("/api/v1/overlaps/decisions", Some(&coordinator), &body)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert!(
+        answer["error"]
+            .as_str()
+            .expect("error")
+            .contains("at most 2000"),
+        "{answer}"
+    );
+    let body = json!({"a": "n-sprak", "b": "p-1", "decision": "dismiss", "note": "n".repeat(2000)});
+    let (status, answer) = app
+        .post("/api/v1/overlaps/decisions", Some(&coordinator), &body)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+}
+
+#[tokio::test]
+async fn every_answer_says_nosniff() {
+    let app = App::start().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    for (method, path) in [
+        (Method::GET, "/healthz"),
+        (Method::GET, "/api/openapi.json"),
+        (Method::GET, "/api/v1/needs"),
+        (Method::GET, "/api/v1/needs/nowhere"),
+        (Method::DELETE, "/api/v1/needs"),
+        (Method::POST, "/api/v1/needs"),
+        (Method::GET, "/"),
+        (Method::GET, "/behov"),
+        (Method::GET, "/mine-behov"),
+        (Method::GET, "/static/kobler.css"),
+        (Method::GET, "/finnes-ikke"),
+    ] {
+        let response = client
+            .request(method.clone(), app.url(path))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(
+            response
+                .headers()
+                .get("x-content-type-options")
+                .and_then(|v| v.to_str().ok()),
+            Some("nosniff"),
+            "{method} {path}: {}",
+            response.status()
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_over_long_request_target_is_a_json_414() {
+    let app = App::start().await;
+    // Past Kobler's own limit (16 KiB) but within hyper's (64 KiB): Kobler answers, in JSON.
+    let path = format!("/api/v1/needs?q=a&unit={}", "u".repeat(20_000));
+    let (status, body) = app.get(&path, None).await;
+    assert_eq!(status, StatusCode::URI_TOO_LONG, "{body}");
+    assert!(
+        body["error"].as_str().expect("error").contains("16384"),
+        "{body}"
+    );
+    // Pages too (the web's forms are GETs with the same parameters).
+    let response = app
+        .client
+        .get(app.url(&format!("/behov?q={}", "b".repeat(20_000))))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), StatusCode::URI_TOO_LONG);
+    // Past hyper's limit (65,534 bytes) hyper answers before any service sees the request:
+    // a bare 414 with an empty body, which no setting of axum or hyper changes.
+    let response = app
+        .client
+        .get(app.url(&format!("/api/v1/needs?q={}", "c".repeat(70_000))))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), StatusCode::URI_TOO_LONG);
+}

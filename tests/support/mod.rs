@@ -228,3 +228,39 @@ impl Browser {
         .await
     }
 }
+
+impl App {
+    /// Imports more Kobler JSON Lines into the running app's store; the import must be clean.
+    pub async fn import(&self, lines: &str) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("more.jsonl");
+        std::fs::write(&file, lines).expect("write");
+        let report = self
+            .engine
+            .import(&[file], &ImportOptions::default(), &mut NoProgress)
+            .await
+            .expect("import");
+        assert!(report.is_clean(), "{report:?}");
+    }
+}
+
+impl Browser {
+    /// Sends a body as it is, with the content type given: for bodies a browser would never
+    /// send (bytes that are not UTF-8, say).
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, String) {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("send");
+        (response.status(), response.text().await.unwrap_or_default())
+    }
+}

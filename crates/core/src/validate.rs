@@ -2,6 +2,12 @@
 //!
 //! serde's own errors do not name the field, and a feed author or the API's 422 answer needs
 //! exactly that, so the known fields are checked here first and then deserialised.
+//!
+//! This is the records' shape only. The size and id rules of records coming in (ids of at most
+//! 128 bytes without control characters, a need's title, description and contact) are
+//! [`crate::record::limit_errors_in`] and [`Record::limit_errors`]: feeds and the API apply
+//! both, while the store reads its documents back with the shape alone, so that a record stored
+//! before a limit existed still reads.
 
 use crate::record::{Kind, Municipality, Need, Project, Record, Researcher, Unit, Work};
 use serde::Serialize;

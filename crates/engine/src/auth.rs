@@ -17,6 +17,27 @@ pub fn hash_password(password: &str) -> Result<String> {
         .map_err(|e| EngineError::Invalid(format!("cannot hash the password: {e}")))
 }
 
+/// An argon2id hash (of a random password no one knows) made with the same parameters as
+/// [`hash_password`]'s, verified against when a sign-in names no account, so that unknown and
+/// known names take the same time. A test holds its parameters to `hash_password`'s.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$X19v5J8vDWLCKOw388wR8w$qX2fRYY/NiOvz/5bgjkr4FhjWqKoBjeJEdjYUmD4+mI";
+
+/// Whether `password` is the one `hash` was made from. A hash that cannot be read (a damaged
+/// account) is verified against [`DUMMY_HASH`] instead, in the same time, and never matches.
+fn password_matches(password: &str, hash: &str) -> bool {
+    match PasswordHash::new(hash) {
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => {
+            if let Ok(dummy) = PasswordHash::new(DUMMY_HASH) {
+                let _ = Argon2::default().verify_password(password.as_bytes(), &dummy);
+            }
+            false
+        }
+    }
+}
+
 fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
@@ -102,17 +123,36 @@ impl Engine {
             .map(|(user, _)| user))
     }
 
-    /// The user, if the name and password match.
+    /// The user, if the name and password match. An unknown name costs the same argon2
+    /// verification as a known one (against [`DUMMY_HASH`]), so the time of the answer does not
+    /// tell whether an account exists. The verification runs on a blocking thread: it takes
+    /// tens of milliseconds on purpose, and must not hold up the requests beside it.
     pub async fn verify_password(&self, name: &str, password: &str) -> Result<Option<User>> {
-        let Some((user, hash)) = self.store.user_with_password(name).await? else {
-            return Ok(None);
+        let (user, hash) = match self.store.user_with_password(name).await? {
+            Some((user, hash)) => (Some(user), hash),
+            None => (None, DUMMY_HASH.to_string()),
         };
-        let Ok(parsed) = PasswordHash::new(&hash) else {
-            return Ok(None);
-        };
-        Ok(Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-            .then_some(user))
+        let password = password.to_string();
+        let matches = tokio::task::spawn_blocking(move || password_matches(&password, &hash))
+            .await
+            .unwrap_or(false);
+        Ok(user.filter(|_| matches))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dummy_hash_costs_what_a_real_hash_costs() {
+        let real = hash_password("a password").expect("hash");
+        let real = PasswordHash::new(&real).expect("real hash");
+        let dummy = PasswordHash::new(DUMMY_HASH).expect("the dummy hash parses");
+        assert_eq!(dummy.algorithm, real.algorithm);
+        assert_eq!(dummy.version, real.version);
+        assert_eq!(dummy.params, real.params);
+        assert!(!password_matches("a password", DUMMY_HASH));
+        assert!(!password_matches("a password", "not a hash"));
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::access::{may_see, works_on};
 use crate::{Engine, EngineError, OVERLAP_THRESHOLD, Role, Similar, dates};
+use kobler_core::record::{limit_errors_in, new_id_problem};
 use kobler_core::taxonomy::{COLLABORATION_KINDS, FOCUS_AREAS};
 use kobler_core::{FieldError, Kind, Need, NeedStatus, Record, UnitKind, parse_record_of_kind};
 use kobler_store::User;
@@ -75,6 +76,13 @@ impl Engine {
             }
         }
         let generated_id = object.get("id").is_none_or(|v| v.is_null());
+        // An id given for a new need keeps to the safe alphabet, so that it reads the same in a
+        // URL as in the record (ids from feeds keep only the looser rules of `id_problem`).
+        let id_error = object
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(new_id_problem)
+            .map(|problem| field_error("id", problem));
         if generated_id {
             object.insert("id".into(), Value::String(format!("need-{}", hex_id())));
         }
@@ -82,7 +90,17 @@ impl Engine {
             .entry("posted")
             .or_insert_with(|| Value::String(dates::today()));
         let value = Value::Object(object);
-        let need = self.validate_need(&value).await?;
+        let need = match (self.validate_need(&value).await, id_error) {
+            (Ok(need), None) => need,
+            (Ok(_), Some(id_error)) => return Err(CreateNeedError::Invalid(vec![id_error])),
+            // One answer names every broken field; the id's own reason replaces the looser one.
+            (Err(CreateNeedError::Invalid(fields)), Some(id_error)) => {
+                let mut all = vec![id_error];
+                all.extend(fields.into_iter().filter(|f| f.field != "id"));
+                return Err(CreateNeedError::Invalid(all));
+            }
+            (Err(error), _) => return Err(error),
+        };
         if !generated_id
             && self
                 .store
@@ -123,6 +141,8 @@ impl Engine {
             Ok(_) => Vec::new(),
             Err(e) => e.errors,
         };
+        // The size and id rules every record coming in keeps, as feeds are held to them.
+        errors.extend(limit_errors_in(Kind::Need, value));
         let need = match parse_record_of_kind(Kind::Need, value) {
             Ok(Record::Need(need)) => Some(need),
             _ => None,

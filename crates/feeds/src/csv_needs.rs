@@ -16,6 +16,11 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
 
+/// The longest id made from a row's unit and title: an id may have
+/// [`kobler_core::record::MAX_ID_BYTES`], less room for the `-N` that tells rows with the same
+/// title apart.
+const MADE_ID_BYTES: usize = kobler_core::record::MAX_ID_BYTES - 8;
+
 /// Which headers fill which need field (the first matching column wins). Documented in
 /// `docs/formats.md`; keep the two in step.
 pub const HEADER_MAPPING: &[(&str, &[&str])] = &[
@@ -355,11 +360,15 @@ impl CsvReader {
         let id = match self.cell("id") {
             Some(id) => id.to_string(),
             None => {
-                let base = format!(
+                let mut base = format!(
                     "need:{}:{}",
                     slug(unit_name.as_deref().unwrap_or("")),
                     slug(&title)
                 );
+                // A made id must keep the id rules however long the title: cut it (a slug is
+                // ASCII, so any length is a character boundary), leaving room for `-N`.
+                base.truncate(MADE_ID_BYTES);
+                let base = base.trim_end_matches('-').to_string();
                 let n = self.made_ids.entry(base.clone()).or_default();
                 *n += 1;
                 if *n == 1 { base } else { format!("{base}-{n}") }
@@ -450,6 +459,24 @@ mod tests {
         };
         let Record::Need(n) = &l.record else { panic!() };
         (n, l.unit_name.as_deref())
+    }
+
+    #[test]
+    fn ids_made_from_long_titles_keep_the_id_rules() {
+        let title = "Behov ".repeat(40);
+        let text = format!("Tittel;Beskrivelse;Enhet\n{title};Tekst;Helse\n{title};Tekst;Helse\n");
+        let rows = read_text(text.as_bytes());
+        let (first, _) = need(&rows[0]);
+        let (second, _) = need(&rows[1]);
+        assert!(first.id.len() <= MADE_ID_BYTES, "{}", first.id);
+        assert!(
+            first.id.starts_with("need:helse:behov-behov"),
+            "{}",
+            first.id
+        );
+        assert!(!first.id.ends_with('-'), "{}", first.id);
+        assert_eq!(second.id, format!("{}-2", first.id));
+        assert!(kobler_core::record::id_problem(&second.id).is_none());
     }
 
     #[test]

@@ -109,36 +109,50 @@ const KNOWN_NEED_FIELDS: [&str; 11] = [
 
 /// The body of `POST /api/v1/needs`: the fields of a `need` feed record. Only documents the
 /// shape: the body is read as plain JSON so that every broken field can be named in one 422.
+/// The limits here are the ones `kobler_core::record` enforces on every need, posted or fed.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NewNeed {
-    /// Need id; generated when left out.
+    /// Need id; generated when left out. Letters A–Z and a–z, digits and `. _ : -`, at most
+    /// 128, not only dots (ids from feeds may hold other characters; new ones may not).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(
+        max_length = 128,
+        pattern = "^(?!\\.+$)[A-Za-z0-9._:-]+$",
+        example = "need-barnehage-1"
+    )]
     pub id: Option<String>,
-    /// Title.
+    /// Title: 1 to 300 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 300, pattern = "\\S")]
     pub title: String,
-    /// What the unit wants to know, and why.
+    /// What the unit wants to know, and why: 1 to 20000 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 20000, pattern = "\\S")]
     pub description: String,
-    /// The municipal unit posting it; staff may leave it out (they post for their own unit),
-    /// coordinators and admins must give it.
+    /// The municipal unit posting it (an id of a stored municipal unit); staff may leave it out
+    /// (they post for their own unit), coordinators and admins must give it.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 128)]
     pub unit: Option<String>,
     /// Focus areas, from the taxonomy.
     #[schema(example = json!(["oppvekst-og-utdanning"]))]
-    pub focus_areas: Vec<String>,
+    pub focus_areas: Option<Vec<String>>,
     /// Kinds of collaboration wanted, from the taxonomy.
     #[schema(example = json!(["masteroppgave"]))]
-    pub kinds: Vec<String>,
+    pub kinds: Option<Vec<String>>,
     /// Date posted (ISO); today when left out.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Date)]
     pub posted: Option<String>,
     /// Deadline (ISO), not before the date posted.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Date)]
     pub deadline: Option<String>,
     /// `draft`, `open` (the default), `matched` or `closed`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<NewNeedStatus>)]
     pub status: Option<String>,
-    /// Who to contact.
+    /// Who to contact: at most 200 characters.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub contact: Option<String>,
 }
 
@@ -954,8 +968,33 @@ pub struct InterestState {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct NeedStatusChange {
     /// `open` or `closed`.
-    #[schema(example = "closed")]
+    #[schema(example = "closed", value_type = StatusChange)]
     pub status: String,
+}
+
+/// The statuses a need can be set to through the API. Only documents the values: the field is
+/// read as a string, so an unknown value gets a 422 that names it.
+#[derive(Debug, Clone, Copy, ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum StatusChange {
+    /// Looking for researchers again.
+    Open,
+    /// No longer wanted.
+    Closed,
+}
+
+/// A need's status in a posted need.
+#[derive(Debug, Clone, Copy, ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum NewNeedStatus {
+    /// Being written; not shown to researchers.
+    Draft,
+    /// Looking for researchers (the default).
+    Open,
+    /// A collaboration has been agreed.
+    Matched,
+    /// No longer wanted.
+    Closed,
 }
 
 /// One of the department's open needs a suggested researcher fits.
@@ -1066,16 +1105,17 @@ impl From<PairingSuggestion> for PairingSuggestionItem {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct NewPairingDecision {
     /// Municipal unit id.
-    #[schema(example = "u-oppvekst")]
+    #[schema(example = "u-oppvekst", max_length = 128)]
     pub unit: String,
     /// Researcher id.
-    #[schema(example = "r-kari")]
+    #[schema(example = "r-kari", max_length = 128)]
     pub researcher: String,
     /// `accept`, `reject` or `defer` (or `accepted`, `rejected`, `deferred`).
-    #[schema(example = "accept")]
+    #[schema(example = "accept", pattern = "^(accept|reject|defer)(ed)?$")]
     pub decision: String,
     /// Why, kept with the decision (at most 2000 characters).
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 

@@ -1,10 +1,13 @@
 //! Error answers: every one is JSON `{"error": REASON, ...}` with the right status.
 
 use crate::dto::{ErrorBody, FieldErrorItem};
+use crate::limits::MAX_URI_BYTES;
 use axum::Json;
 use axum::body::Body;
+use axum::extract::Request;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use kobler_engine::{ActionError, CreateNeedError, EngineError};
 
@@ -174,6 +177,26 @@ impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
         Self::new(rejection.status(), rejection.body_text())
     }
+}
+
+/// Middleware: a request target longer than [`crate::limits::MAX_URI_BYTES`] is answered 414
+/// in JSON before it reaches a handler (hyper answers past 65,534 bytes itself, with an empty
+/// body; see the module docs of [`crate::limits`]).
+pub(crate) async fn limit_uri(request: Request, next: Next) -> Response {
+    let length = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |target| target.as_str().len());
+    if length > MAX_URI_BYTES {
+        return ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            format!(
+                "the request target is {length} bytes long; at most {MAX_URI_BYTES} are served"
+            ),
+        )
+        .into_response();
+    }
+    next.run(request).await
 }
 
 /// Middleware: an error answer that is not JSON (axum's own 405, an unwrapped rejection, a

@@ -13,6 +13,7 @@ mod auth;
 mod dto;
 mod error;
 mod fresh;
+pub mod limits;
 mod needs;
 mod network;
 mod openapi;
@@ -27,10 +28,10 @@ pub use dto::{
     FieldErrorItem, FirstMatchGroupItem, FirstMatchItem, FittingNeedItem, InterestItem,
     InterestState, MatchedDepartmentItem, NeedDto, NeedFacetsItem, NeedFirstMatchItem, NeedList,
     NeedListItem, NeedMatches, NeedStatusChange, NeedsForMe, NetworkEdgeItem, NetworkFocusItem,
-    NetworkNodeItem, NetworkSummaryItem, NetworkViewItem, NewNeed, NewPairingDecision,
-    OverlapClusterItem, OverlapDecisionItem, OverlapItem, OverlapList, PairDecisionItem,
-    PairingDecisionItem, PairingSuggestionItem, PortfolioCountItem, PortfolioItem, RankedNeedItem,
-    SharedProjectItem, SimilarItem, Suggestion,
+    NetworkNodeItem, NetworkSummaryItem, NetworkViewItem, NewNeed, NewNeedStatus,
+    NewPairingDecision, OverlapClusterItem, OverlapDecisionItem, OverlapItem, OverlapList,
+    PairDecisionItem, PairingDecisionItem, PairingSuggestionItem, PortfolioCountItem,
+    PortfolioItem, RankedNeedItem, SharedProjectItem, SimilarItem, StatusChange, Suggestion,
 };
 pub use error::ApiError;
 pub use openapi::ApiDoc;
@@ -45,10 +46,12 @@ use kobler_engine::Engine;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 pub use web::WebOptions;
 
-/// The largest request body accepted (bigger ones get 413 JSON); a need is a few KiB.
+/// The largest request body accepted (bigger ones get 413 JSON); a need is at most some 80 KiB
+/// (its description is at most 20,000 characters).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// What the handlers share.
@@ -147,8 +150,15 @@ pub fn router_with(engine: Engine, options: WebOptions) -> Router {
         // Anything that still answers an error in plain text (an extractor we did not wrap, a
         // layer) is turned into JSON here, so clients can always parse an error.
         .layer(axum::middleware::map_response(error::json_errors))
+        .layer(axum::middleware::from_fn(error::limit_uri))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(TraceLayer::new_for_http())
+        // Outermost, so that every answer has it, a panic's and an error's too: no browser may
+        // guess a type other than the one sent (a JSON error read as HTML, say).
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .with_state(state)
 }
 

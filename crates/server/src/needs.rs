@@ -7,6 +7,7 @@ use crate::dto::{
     NeedMatches, NeedStatusChange, NeedsForMe, NewNeed,
 };
 use crate::error::ApiError;
+use crate::limits::query_problem;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -34,27 +35,58 @@ pub const MAX_TOP: usize = 100;
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Full-text query (inflected Norwegian and English words match; `"phrases"`, `+must`,
-    /// `-not`); without it, every non-draft need.
+    /// `-not`); without it, every non-draft need. At most 1000 characters and 64 words (runs of
+    /// letters and digits); a longer query is refused with 400.
+    #[param(max_length = 1000)]
     q: Option<String>,
-    /// Focus areas, comma-separated (any of them).
+    /// Focus areas, comma-separated (any of them). The default taxonomy's are
+    /// `helse-og-velferd`, `oppvekst-og-utdanning`, `byutvikling`, `innovasjon`, `smartby`,
+    /// `klima-og-miljo`; imported needs may carry a partnership's own, so any value filters.
     focus: Option<String>,
-    /// Kinds of collaboration, comma-separated.
+    /// Kinds of collaboration, comma-separated (the default taxonomy's: `masteroppgave`,
+    /// `bacheloroppgave`, `praksis`, `offentlig-phd`, `forskningsprosjekt`, `evu`,
+    /// `innovasjonsprosjekt`; any value filters).
     kind: Option<String>,
-    /// Languages, comma-separated: `nb`, `nn`, `en`, `other` (detected from the text).
+    /// Languages, comma-separated: `nb`, `nn`, `en`, `other` (detected from the text); another
+    /// value is refused with 400.
     lang: Option<String>,
     /// Municipal units (departments), comma-separated ids.
     unit: Option<String>,
     /// Municipalities, comma-separated kommunenummer.
     municipality: Option<String>,
-    /// Statuses, comma-separated: `open`, `matched`, `closed` (default: all three).
+    /// Statuses, comma-separated: `open`, `matched`, `closed` (default: all three; drafts are
+    /// never listed); another value is refused with 400.
     status: Option<String>,
     /// `relevance` (default with `q`), `deadline` (nearest first), `newest`, or `id` (default
     /// without `q`).
     sort: Option<String>,
-    /// How many items to skip (default 0, at most 10000).
+    /// How many items to skip (default 0, at most 10000; more is refused with 400).
+    #[param(maximum = 10000)]
+    #[serde(default, deserialize_with = "crate::limits::whole_number")]
     offset: Option<usize>,
-    /// Page size (default 20, at most 100).
+    /// Page size (default 20; a larger one is served as 100).
+    #[serde(default, deserialize_with = "crate::limits::whole_number")]
     limit: Option<usize>,
+}
+
+/// The languages a need's text is detected as.
+pub(crate) const LANGUAGES: [&str; 4] = ["nb", "nn", "en", "other"];
+/// The statuses needs are listed by (drafts never are).
+pub(crate) const LISTED_STATUSES: [&str; 3] = ["open", "matched", "closed"];
+/// The orders needs are listed in.
+pub(crate) const SORTS: [&str; 4] = ["relevance", "deadline", "newest", "id"];
+
+/// A comma-separated parameter whose values must come from `allowed`: its values, or the
+/// reason one is refused.
+fn closed_list(name: &str, value: Option<&str>, allowed: &[&str]) -> Result<Vec<String>, ApiError> {
+    let values = list(value);
+    match values.iter().find(|v| !allowed.contains(&v.as_str())) {
+        Some(bad) => Err(ApiError::bad_request(format!(
+            "unknown {name} {bad:?} (known: {})",
+            allowed.join(", ")
+        ))),
+        None => Ok(values),
+    }
 }
 
 /// A comma-separated list parameter as its non-empty values.
@@ -96,7 +128,8 @@ fn sort_name(sort: NeedSort) -> &'static str {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MatchParams {
-    /// How many researchers to suggest (default 10, at most 100).
+    /// How many researchers to suggest (default 10; a larger number is served as 100).
+    #[serde(default, deserialize_with = "crate::limits::whole_number")]
     top: Option<usize>,
 }
 
@@ -108,7 +141,8 @@ pub struct MatchParams {
     params(ListParams),
     responses(
         (status = 200, description = "One page of needs in the order asked for, with counts per facet value. Drafts never appear.", body = NeedList),
-        (status = 400, description = "A parameter is not a number, out of range, or an unknown sort", body = ErrorBody),
+        (status = 400, description = "A parameter is not a number, out of range, or not one of its values, or the query is longer than 1000 characters or 64 words", body = ErrorBody),
+        (status = 414, description = "The request target is longer than 16 KiB", body = ErrorBody),
     )
 )]
 pub(crate) async fn list_needs(
@@ -124,16 +158,21 @@ pub(crate) async fn list_needs(
     }
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
     let text = params.q.as_deref().map(str::trim).unwrap_or_default();
+    if let Some(problem) = query_problem(text) {
+        return Err(ApiError::bad_request(problem));
+    }
+    let languages = closed_list("language", params.lang.as_deref(), &LANGUAGES)?;
+    let statuses = closed_list("status", params.status.as_deref(), &LISTED_STATUSES)?;
     let sort =
         parse_sort(params.sort.as_deref(), !text.is_empty()).map_err(ApiError::bad_request)?;
     let request = NeedSearchRequest {
         text: text.to_string(),
         focus_areas: list(params.focus.as_deref()),
         kinds: list(params.kind.as_deref()),
-        languages: list(params.lang.as_deref()),
+        languages,
         units: list(params.unit.as_deref()),
         municipalities: list(params.municipality.as_deref()),
-        statuses: list(params.status.as_deref()),
+        statuses,
         sort,
         offset,
         limit,
@@ -321,6 +360,7 @@ pub(crate) async fn update_need(
         (status = 401, description = "No valid credentials", body = ErrorBody),
         (status = 403, description = "Only staff of the need's unit, coordinators and admins close or reopen it", body = ErrorBody),
         (status = 404, description = "No such need (or a draft the caller may not see)", body = ErrorBody),
+        (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
         (status = 422, description = "`status` is missing or not `open` or `closed`", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -436,7 +476,8 @@ async fn interest(
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ForMeParams {
-    /// How many needs to rank (default 15, at most 100).
+    /// How many needs to rank (default 15; a larger number is served as 100).
+    #[serde(default, deserialize_with = "crate::limits::whole_number")]
     top: Option<usize>,
 }
 

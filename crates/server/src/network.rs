@@ -19,12 +19,17 @@ use utoipa::IntoParams;
 #[into_params(parameter_in = Query)]
 pub struct NetworkParams {
     /// Centre on this researcher (id).
+    #[param(max_length = 128)]
     researcher: Option<String>,
     /// Centre on this municipal unit (id). Not together with `researcher`.
+    #[param(max_length = 128)]
     unit: Option<String>,
-    /// Links out from the centre: 1 (default) or 2.
+    /// Links out from the centre: 1 (default) or 2; another number is refused with 422.
+    #[param(minimum = 1, maximum = 2)]
+    #[serde(default, deserialize_with = "crate::limits::whole_number")]
     depth: Option<usize>,
-    /// The most nodes (default 30; at least 2, at most 150).
+    /// The most nodes (default 30; fewer than 2 is served as 2, more than 150 as 150).
+    #[serde(default, deserialize_with = "crate::limits::whole_number")]
     limit: Option<usize>,
 }
 

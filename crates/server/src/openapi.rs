@@ -2,6 +2,10 @@
 
 use crate::{needs, network, overlaps, pairings, portfolio};
 use axum::Json;
+use kobler_core::taxonomy::{COLLABORATION_KINDS, FOCUS_AREAS};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::path::{Parameter, ParameterStyle};
+use utoipa::openapi::schema::{ArrayBuilder, ArrayItems, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -10,7 +14,7 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(
         title = "Kobler",
-        description = "Matchmaking for universitetskommune partnerships: municipal needs, researchers, overlaps. Errors are JSON `{\"error\": REASON, ...}`."
+        description = "Matchmaking for universitetskommune partnerships: municipal needs, researchers, overlaps. Errors are JSON `{\"error\": REASON, ...}` (422s name each broken field in `fields`). Limits: ids at most 128 bytes without control characters (a new need's id only `A–Z a–z 0–9 . _ : -`); a need's title at most 300 characters, description 20000, contact 200; notes 2000; search queries 1000 characters and 64 words; request bodies 1 MiB (413); request targets 16 KiB (414)."
     ),
     paths(
         needs::list_needs,
@@ -33,7 +37,7 @@ use utoipa::{Modify, OpenApi};
         network::network,
         portfolio::portfolio,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &Vocabularies),
     tags(
         (name = "needs", description = "Knowledge needs posted by municipal units"),
         (name = "overlaps", description = "Needs and projects that cover the same ground, for coordinators to confirm or dismiss"),
@@ -60,6 +64,77 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Writes the closed vocabularies into the document as enums, from the lists the server checks
+/// against (the taxonomy, the languages and statuses a need list filters by, the sorts), so the
+/// document cannot drift from them: a derive would need the lists copied into Rust enums.
+struct Vocabularies;
+
+/// A string schema allowing only `values`.
+fn string_enum(values: &[&str]) -> Schema {
+    Schema::Object(
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(values.iter().copied()))
+            .build(),
+    )
+}
+
+/// Makes a comma-separated query parameter a list of `values`, sent as `a,b` (form style, not
+/// exploded), which is how the server reads it.
+fn comma_list(parameter: &mut Parameter, values: &[&str]) {
+    parameter.schema = Some(RefOr::T(Schema::Array(
+        ArrayBuilder::new()
+            .items(RefOr::T(string_enum(values)))
+            .build(),
+    )));
+    parameter.style = Some(ParameterStyle::Form);
+    parameter.explode = Some(false);
+}
+
+/// Makes an array property of a component schema a list of `values`.
+fn enum_items(
+    openapi: &mut utoipa::openapi::OpenApi,
+    component: &str,
+    property: &str,
+    values: &[&str],
+) {
+    let Some(RefOr::T(Schema::Object(object))) = openapi
+        .components
+        .as_mut()
+        .and_then(|c| c.schemas.get_mut(component))
+    else {
+        return;
+    };
+    if let Some(RefOr::T(Schema::Array(array))) = object.properties.get_mut(property) {
+        array.items = ArrayItems::RefOrSchema(Box::new(RefOr::T(string_enum(values))));
+    }
+}
+
+impl Modify for Vocabularies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(parameters) = openapi
+            .paths
+            .paths
+            .get_mut("/api/v1/needs")
+            .and_then(|item| item.get.as_mut())
+            .and_then(|get| get.parameters.as_mut())
+        {
+            for parameter in parameters {
+                match parameter.name.as_str() {
+                    "lang" => comma_list(parameter, &needs::LANGUAGES),
+                    "status" => comma_list(parameter, &needs::LISTED_STATUSES),
+                    "sort" => parameter.schema = Some(RefOr::T(string_enum(&needs::SORTS))),
+                    _ => {}
+                }
+            }
+        }
+        // Posted needs are checked against the taxonomy (imports are not: a partnership may
+        // feed its own, which is why the list filters above take any focus area or kind).
+        enum_items(openapi, "NewNeed", "focus_areas", FOCUS_AREAS);
+        enum_items(openapi, "NewNeed", "kinds", COLLABORATION_KINDS);
     }
 }
 
@@ -103,6 +178,62 @@ mod tests {
         assert!(interest.get.is_some() && interest.put.is_some() && interest.delete.is_some());
         let decisions = &doc.paths.paths["/api/v1/pairings/decisions"];
         assert!(decisions.get.is_some() && decisions.post.is_some());
+    }
+
+    #[test]
+    fn limits_and_vocabularies_are_in_the_document() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).expect("json");
+        let new_need = &doc["components"]["schemas"]["NewNeed"]["properties"];
+        assert_eq!(new_need["title"]["maxLength"], 300);
+        assert_eq!(new_need["description"]["maxLength"], 20000);
+        assert_eq!(new_need["contact"]["maxLength"], 200);
+        assert_eq!(new_need["id"]["maxLength"], 128);
+        assert!(
+            new_need["id"]["pattern"]
+                .as_str()
+                .is_some_and(|p| p.contains("A-Za-z0-9._:-"))
+        );
+        assert_eq!(
+            new_need["focus_areas"]["items"]["enum"],
+            serde_json::json!(FOCUS_AREAS)
+        );
+        assert_eq!(
+            new_need["kinds"]["items"]["enum"],
+            serde_json::json!(COLLABORATION_KINDS)
+        );
+        assert!(
+            new_need["status"].to_string().contains("draft"),
+            "{}",
+            new_need["status"]
+        );
+        let params = doc["paths"]["/api/v1/needs"]["get"]["parameters"]
+            .as_array()
+            .expect("parameters");
+        let param = |name: &str| {
+            params
+                .iter()
+                .find(|p| p["name"] == name)
+                .unwrap_or_else(|| panic!("{name} missing"))
+        };
+        assert_eq!(param("q")["schema"]["maxLength"], 1000);
+        assert_eq!(param("offset")["schema"]["maximum"], 10000);
+        assert_eq!(
+            param("lang")["schema"]["items"]["enum"],
+            serde_json::json!(needs::LANGUAGES)
+        );
+        assert_eq!(param("lang")["explode"], false);
+        assert_eq!(
+            param("status")["schema"]["items"]["enum"],
+            serde_json::json!(needs::LISTED_STATUSES)
+        );
+        assert_eq!(
+            param("sort")["schema"]["enum"],
+            serde_json::json!(needs::SORTS)
+        );
+        let decision = &doc["components"]["schemas"]["NewDecision"]["properties"];
+        assert_eq!(decision["note"]["maxLength"], 2000);
+        let status = &doc["components"]["schemas"]["StatusChange"];
+        assert_eq!(status["enum"], serde_json::json!(["open", "closed"]));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::auth::SignedIn;
 use crate::dto::{ErrorBody, OverlapClusterItem, OverlapDecisionItem, OverlapItem, OverlapList};
 use crate::error::ApiError;
 use crate::fresh::WithFreshness;
+use crate::limits::note_problem;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
@@ -30,16 +31,18 @@ pub struct OverlapParams {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewDecision {
     /// A need id.
-    #[schema(example = "n-12")]
+    #[schema(example = "n-12", max_length = 128)]
     pub a: String,
     /// Another need's id, or a project's.
-    #[schema(example = "p-3")]
+    #[schema(example = "p-3", max_length = 128)]
     pub b: String,
-    /// `confirm` (they cover the same ground) or `dismiss` (a false alarm).
-    #[schema(example = "dismiss")]
+    /// `confirm` (they cover the same ground) or `dismiss` (a false alarm); `confirmed` and
+    /// `dismissed` are read too.
+    #[schema(example = "dismiss", pattern = "^(confirm|dismiss)(ed)?$")]
     pub decision: String,
-    /// Why, kept with the decision.
+    /// Why, kept with the decision (at most 2000 characters).
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -142,7 +145,8 @@ pub(crate) async fn list_clusters(
         (status = 401, description = "No valid credentials", body = ErrorBody),
         (status = 403, description = "Only coordinators and admins review overlaps", body = ErrorBody),
         (status = 404, description = "No need or project with one of the ids", body = ErrorBody),
-        (status = 422, description = "Not a pair that can overlap, or an unknown decision", body = ErrorBody),
+        (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
+        (status = 422, description = "Not a pair that can overlap, an unknown decision, or a note longer than 2000 characters", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -153,6 +157,9 @@ pub(crate) async fn decide(
 ) -> Result<(StatusCode, Json<OverlapDecisionItem>), ApiError> {
     coordinator(&user)?;
     let Json(body) = body?;
+    if let Some(problem) = note_problem(body.note.as_deref()) {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, problem));
+    }
     let decision: Decision = body
         .decision
         .parse()

@@ -24,7 +24,8 @@ pub const MAX_PER_UNIT: usize = 50;
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct QueueParams {
-    /// Suggestions per department (default 3, at most 50).
+    /// Suggestions per department (default 3; a larger number is served as 50).
+    #[serde(default, deserialize_with = "crate::limits::whole_number")]
     top: Option<usize>,
 }
 
@@ -68,6 +69,7 @@ pub(crate) async fn queue(
         (status = 400, description = "The body is not JSON", body = ErrorBody),
         (status = 401, description = "No valid credentials", body = ErrorBody),
         (status = 403, description = "Only coordinators and admins decide pairings", body = ErrorBody),
+        (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
         (status = 404, description = "No such unit or researcher", body = ErrorBody),
         (status = 422, description = "A field is missing, the decision is unknown, the unit is not municipal, or the note is too long", body = ErrorBody),
     ),

@@ -6,6 +6,7 @@ use super::forms::{FormData, focus_label, status_label};
 use super::pages::{Page, render};
 use super::session::{Viewer, check_csrf};
 use crate::AppState;
+use crate::limits::note_problem;
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
@@ -186,6 +187,9 @@ pub(crate) async fn decide_overlap(
     check_csrf(session, &form)?;
     if !is_coordinator(&session.user) {
         return Err(WebError::Forbidden("coordinators only".into()));
+    }
+    if let Some(problem) = note_problem(form.get("notat")) {
+        return Err(WebError::Invalid(problem));
     }
     let decision: Decision = form
         .get("beslutning")

@@ -21,7 +21,10 @@ mod network;
 mod pages;
 mod session;
 
-pub use limiter::{LoginLimiter, MAX_FAILURES, WINDOW};
+pub use limiter::{
+    FIRST_BACKOFF, FORGET_AFTER, FREE_FAILURES, LoginLimiter, MAX_ADDRESS_FAILURES, MAX_BACKOFF,
+    WINDOW,
+};
 pub(crate) use session::same_token;
 
 use crate::AppState;

@@ -3,11 +3,13 @@
 
 use super::WebError;
 use super::forms::{
-    FormData, encode, field_message, focus_label, form_field, kind_label, local_path, status_label,
+    FormData, encode, field_message, focus_label, form_field, kind_label, local_path, need_path,
+    status_label,
 };
 use super::pages::{Page, render};
 use super::session::{Viewer, check_csrf};
 use crate::AppState;
+use crate::limits::{MAX_QUERY_CHARS, MAX_QUERY_TERMS, query_problem};
 use askama::Template;
 use axum::Form;
 use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
@@ -19,8 +21,8 @@ use kobler_core::{Need, NeedStatus};
 use kobler_engine::access::{may_see, works_on};
 use kobler_engine::{
     CreateNeedError, FacetValue, InterestedResearcher, MatchedDepartment, MatchedResearcher,
-    NeedSearchRequest, NeedSort, RankedNeed, ResearcherSuggestion, Role, SessionUser, Similar,
-    User,
+    NeedSearchRequest, NeedSearchResult, NeedSort, RankedNeed, ResearcherSuggestion, Role,
+    SessionUser, Similar, User,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -150,6 +152,8 @@ pub(crate) struct Facet {
 pub(crate) struct SearchPage {
     pub page: Page,
     pub q: String,
+    /// Why the query was not searched (too long), shown at the field.
+    pub query_error: Option<String>,
     pub facets: Vec<Facet>,
     pub sorts: Vec<Choice>,
     pub rows: Vec<NeedRow>,
@@ -257,7 +261,15 @@ pub(crate) async fn search(
         offset: (page_no - 1) * PAGE_SIZE,
         limit: PAGE_SIZE,
     };
-    let found = state.engine.browse_needs(&request).await?;
+    // A query over the limits is not searched: the page says why, next to the field.
+    let query_error = query_problem(&q).map(|_| {
+        format!("Søket er for langt. Bruk høyst {MAX_QUERY_CHARS} tegn og {MAX_QUERY_TERMS} ord.")
+    });
+    let found = if query_error.is_some() {
+        NeedSearchResult::default()
+    } else {
+        state.engine.browse_needs(&request).await?
+    };
     let places = Places::load(&state).await?;
     let total = found.total;
     let pages = total.div_ceil(PAGE_SIZE).max(1);
@@ -408,6 +420,7 @@ pub(crate) async fn search(
             .map(|n| (n, link(n)))
             .collect(),
         q: q.clone(),
+        query_error: query_error.clone(),
         rows,
         total,
         page_no,
@@ -415,7 +428,11 @@ pub(crate) async fn search(
         first_shown,
         last_shown,
     };
-    Ok(render(&page))
+    let mut response = render(&page);
+    if query_error.is_some() {
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    Ok(response)
 }
 
 #[derive(Template)]
@@ -714,18 +731,12 @@ pub(crate) async fn edit_form(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, WebError> {
     let id = path_id(id)?;
-    let session = viewer.require(&format!("/behov/{id}/rediger"))?;
+    let session = viewer.require(&need_path(&id, "/rediger"))?;
     let need = load_need(&state, &id, Some(&session.user)).await?;
     if !works_on(&session.user, &need) {
         return Err(WebError::Forbidden("not this unit's need".into()));
     }
-    let mut page = blank_form(
-        &state,
-        session,
-        &format!("/behov/{id}/rediger"),
-        "Endre behov",
-    )
-    .await?;
+    let mut page = blank_form(&state, session, &need_path(&id, "/rediger"), "Endre behov").await?;
     page.editing = true;
     page.choose_unit = false;
     page.title = need.title;
@@ -745,7 +756,7 @@ pub(crate) async fn update(
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Result<Response, WebError> {
     let id = path_id(id)?;
-    let session = viewer.require(&format!("/behov/{id}/rediger"))?;
+    let session = viewer.require(&need_path(&id, "/rediger"))?;
     let form = FormData::read(form)?;
     check_csrf(session, &form)?;
     match state
@@ -763,13 +774,8 @@ pub(crate) async fn update(
             }))
         }
         Err(error) => {
-            let mut page = blank_form(
-                &state,
-                session,
-                &format!("/behov/{id}/rediger"),
-                "Endre behov",
-            )
-            .await?;
+            let mut page =
+                blank_form(&state, session, &need_path(&id, "/rediger"), "Endre behov").await?;
             page.editing = true;
             page.choose_unit = false;
             refused_form(&state, session, &form, page, error).await
@@ -785,7 +791,7 @@ pub(crate) async fn set_status(
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Result<Response, WebError> {
     let id = path_id(id)?;
-    let session = viewer.require(&format!("/behov/{id}"))?;
+    let session = viewer.require(&need_path(&id, ""))?;
     let form = FormData::read(form)?;
     check_csrf(session, &form)?;
     let status = match form.get("status") {
@@ -797,7 +803,7 @@ pub(crate) async fn set_status(
         .engine
         .set_need_status(&session.user, &id, status)
         .await?;
-    Ok(Redirect::to(&format!("/behov/{}", super::forms::encode(&id))).into_response())
+    Ok(Redirect::to(&need_path(&id, "")).into_response())
 }
 
 /// `POST /behov/{id}/interesse`: `interessert=ja` marks, anything else unmarks.
@@ -808,14 +814,14 @@ pub(crate) async fn interest(
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Result<Response, WebError> {
     let id = path_id(id)?;
-    let session = viewer.require(&format!("/behov/{id}"))?;
+    let session = viewer.require(&need_path(&id, ""))?;
     let form = FormData::read(form)?;
     check_csrf(session, &form)?;
     let on = form.get("interessert") == Some("ja");
     state.engine.set_interest(&session.user, &id, on).await?;
     let back = local_path(form.get("tilbake"));
     let back = if back == "/" {
-        format!("/behov/{}", super::forms::encode(&id))
+        need_path(&id, "")
     } else {
         back
     };

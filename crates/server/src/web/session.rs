@@ -121,8 +121,10 @@ pub(crate) async fn login_form(
     response
 }
 
-/// `POST /logg-inn`: checks the form's token, the rate limit and the password, then starts a
-/// fresh session (a new id at every sign-in, so a planted id is worthless).
+/// `POST /logg-inn`: checks the form's token, the sign-in limits and the password, then starts
+/// a fresh session (a new id at every sign-in, so a planted id is worthless). A name that is
+/// not an account is checked against a dummy hash in the same time as a wrong password
+/// ([`kobler_engine::Engine::verify_password`]), and answered in the same words.
 pub(crate) async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -140,8 +142,6 @@ pub(crate) async fn login(
     let ip = extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string());
-    let user_key = format!("user:{}", name.to_lowercase());
-    let keys = [user_key.clone(), format!("ip:{ip}")];
     let again = |status: StatusCode, error: &str| {
         let mut page = Page::anonymous("Logg inn");
         page.csrf = expected.clone();
@@ -154,26 +154,35 @@ pub(crate) async fn login(
         *response.status_mut() = status;
         response
     };
-    if state.web.limiter.blocked(&keys) {
+    if let Some(wait) = state.web.limiter.wait(&name, &ip) {
         tracing::warn!(user = %name, %ip, "sign-in refused: too many failed attempts");
-        return Ok(again(
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        let mut response = again(
             StatusCode::TOO_MANY_REQUESTS,
-            "For mange mislykkede innlogginger. Vent 15 minutter og prøv igjen.",
-        ));
+            &format!(
+                "For mange mislykkede innlogginger. Vent {minutes} {} og prøv igjen.",
+                if minutes == 1 { "minutt" } else { "minutter" }
+            ),
+        );
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(wait.as_secs().max(1)),
+        );
+        return Ok(response);
     }
     let Some(user) = (if name.is_empty() || password.is_empty() {
         None
     } else {
         state.engine.verify_password(&name, password).await?
     }) else {
-        state.web.limiter.failed(&keys);
+        state.web.limiter.failed(&name, &ip);
         tracing::info!(user = %name, %ip, "sign-in failed");
         return Ok(again(
             StatusCode::UNAUTHORIZED,
             "Feil brukernavn eller passord.",
         ));
     };
-    state.web.limiter.succeeded(&user_key);
+    state.web.limiter.succeeded(&name);
     let session = state.engine.create_session(&user.name).await?;
     tracing::info!(user = %user.name, "signed in");
     let mut response = Redirect::to(&next).into_response();
