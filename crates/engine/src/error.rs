@@ -1,6 +1,8 @@
 //! The engine's error type.
 
-/// What can go wrong in the engine.
+/// What can go wrong in the engine: Kobler's own failures (store, index, files, models) and the
+/// answers a user can be given (not found, invalid, forbidden, a conflict), kept apart by
+/// variant so that a server maps each to its status.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     /// The store failed.
@@ -27,6 +29,15 @@ pub enum EngineError {
     /// The input is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// Fields of a record sent in are missing or wrong: one reason per field.
+    #[error("{}", describe_fields(.0))]
+    InvalidFields(Vec<kobler_core::FieldError>),
+    /// The user's role or department may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// A record with this id exists already.
+    #[error("{0}")]
+    Conflict(String),
     /// A result derived from the whole corpus has not been computed yet (a fresh start).
     #[error("{0}")]
     NotReady(String),
@@ -48,26 +59,10 @@ impl EngineError {
 /// Result type of the engine.
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
 
-/// Why an action on a record (editing a need, marking interest, deciding a pairing) was not
-/// done: the answer a user can be given, kept apart from failures of Kobler's own.
-#[derive(Debug, thiserror::Error)]
-pub enum ActionError {
-    /// The user's role or department may not do this.
-    #[error("{0}")]
-    Forbidden(String),
-    /// The record does not exist (or the user may not know that it does).
-    #[error("{0}")]
-    NotFound(String),
-    /// The input is not acceptable.
-    #[error("{0}")]
-    Invalid(String),
-    /// The store or index failed.
-    #[error(transparent)]
-    Engine(#[from] EngineError),
-}
-
-impl From<kobler_store::StoreError> for ActionError {
-    fn from(error: kobler_store::StoreError) -> Self {
-        ActionError::Engine(error.into())
-    }
+fn describe_fields(fields: &[kobler_core::FieldError]) -> String {
+    let parts: Vec<String> = fields
+        .iter()
+        .map(|f| format!("`{}` {}", f.field, f.reason))
+        .collect();
+    format!("the need is not valid: {}", parts.join("; "))
 }

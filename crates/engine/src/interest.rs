@@ -1,7 +1,7 @@
 //! Researchers saying "interested" in a need, and who may see that they did.
 
 use crate::access::{may_see, works_on};
-use crate::{ActionError, Engine, RankedNeed, Role};
+use crate::{Engine, EngineError, RankedNeed, Result, Role};
 use kobler_core::{Kind, NeedStatus, Record};
 use kobler_store::User;
 use serde::Serialize;
@@ -20,26 +20,21 @@ pub struct InterestedResearcher {
 impl Engine {
     /// Marks (or unmarks) the signed-in researcher's interest in a need. Only researchers with a
     /// researcher record may; only open needs can be marked (unmarking always works).
-    pub async fn set_interest(
-        &self,
-        user: &User,
-        need_id: &str,
-        interested: bool,
-    ) -> Result<(), ActionError> {
+    pub async fn set_interest(&self, user: &User, need_id: &str, interested: bool) -> Result<()> {
         let researcher = match (user.role, &user.researcher) {
             (Role::Researcher, Some(researcher)) => researcher,
             _ => {
-                return Err(ActionError::Forbidden(
+                return Err(EngineError::Forbidden(
                     "only researchers can say they are interested".into(),
                 ));
             }
         };
         let need = match self.need(need_id).await? {
             Some(need) if may_see(Some(user), &need) => need,
-            _ => return Err(ActionError::NotFound(format!("unknown need {need_id:?}"))),
+            _ => return Err(EngineError::NotFound(format!("unknown need {need_id:?}"))),
         };
         if interested && need.status != NeedStatus::Open {
-            return Err(ActionError::Invalid(
+            return Err(EngineError::Invalid(
                 "only open needs can be marked as interesting".into(),
             ));
         }
@@ -56,13 +51,13 @@ impl Engine {
         &self,
         user: &User,
         need_id: &str,
-    ) -> Result<Vec<InterestedResearcher>, ActionError> {
+    ) -> Result<Vec<InterestedResearcher>> {
         let need = match self.need(need_id).await? {
             Some(need) if may_see(Some(user), &need) => need,
-            _ => return Err(ActionError::NotFound(format!("unknown need {need_id:?}"))),
+            _ => return Err(EngineError::NotFound(format!("unknown need {need_id:?}"))),
         };
         if !works_on(user, &need) {
-            return Err(ActionError::Forbidden(
+            return Err(EngineError::Forbidden(
                 "only staff of the need's unit, coordinators and admins see who is interested"
                     .into(),
             ));
@@ -92,15 +87,11 @@ impl Engine {
     /// "Needs for me": the open needs that fit the signed-in researcher best (at most `top`),
     /// ranked from their own profile and works. Only researchers with a researcher record have
     /// needs for them; everyone else is refused.
-    pub async fn needs_for_me(
-        &self,
-        user: &User,
-        top: usize,
-    ) -> Result<Vec<RankedNeed>, ActionError> {
+    pub async fn needs_for_me(&self, user: &User, top: usize) -> Result<Vec<RankedNeed>> {
         let researcher = match (user.role, &user.researcher) {
             (Role::Researcher, Some(researcher)) => researcher.clone(),
             _ => {
-                return Err(ActionError::Forbidden(
+                return Err(EngineError::Forbidden(
                     "only researchers have needs for them".into(),
                 ));
             }
@@ -127,7 +118,7 @@ impl Engine {
     }
 
     /// The ids of the needs the signed-in researcher marked; empty for everyone else.
-    pub async fn my_interest(&self, user: &User) -> Result<Vec<String>, ActionError> {
+    pub async fn my_interest(&self, user: &User) -> Result<Vec<String>> {
         let Some(researcher) = &user.researcher else {
             return Ok(Vec::new());
         };

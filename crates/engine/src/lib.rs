@@ -34,7 +34,7 @@ pub use browse::{
 };
 pub use derived::{Fresh, KEPT_OVERLAP_FLOOR};
 pub use directory::{Directory, UnitEntry};
-pub use error::{ActionError, EngineError, Result};
+pub use error::{EngineError, Result};
 pub use import::{ImportObserver, ImportOptions, ImportReport, NoProgress};
 pub use interest::InterestedResearcher;
 pub use kobler_core::Role;
@@ -47,7 +47,6 @@ pub use matching::{
     DepartmentMatch, DepartmentSuggestion, NeedForResearcher, NeedMatch, RankedNeed,
     ResearcherSuggestion,
 };
-pub use needs::CreateNeedError;
 pub use network::{
     NETWORK_DEFAULT_NODES, NETWORK_MAX_DEPTH, NETWORK_MAX_NODES, NetworkEdge, NetworkNode,
     NetworkRequest, NetworkSummary, NetworkView, NodeKind, NodeRef,
@@ -70,7 +69,7 @@ pub use sessions::{NewSession, SESSION_TTL_SECS, SessionUser, random_token};
 pub use kobler_matcher::{Evidence, EvidenceKind};
 pub use kobler_search::{DocKind, NeedHit};
 pub use kobler_store::{
-    Decision, Interest, OverlapDecision, PairingDecision, PairingVerdict, User,
+    Decision, Interest, OverlapDecision, PairingDecision, PairingVerdict, StoreError, User,
 };
 
 use kobler_core::{Kind, Record};

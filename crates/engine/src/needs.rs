@@ -1,32 +1,12 @@
 //! Posting a need: who may, what is valid, and what it overlaps with.
 
 use crate::access::{may_see, works_on};
-use crate::{Engine, EngineError, OVERLAP_THRESHOLD, Role, Similar, dates};
+use crate::{Engine, EngineError, OVERLAP_THRESHOLD, Result, Role, Similar, dates};
 use kobler_core::record::{limit_errors_in, new_id_problem};
 use kobler_core::taxonomy::{COLLABORATION_KINDS, FOCUS_AREAS};
 use kobler_core::{FieldError, Kind, Need, NeedStatus, Record, UnitKind, parse_record_of_kind};
 use kobler_store::User;
 use serde_json::Value;
-
-/// Why a need was not created.
-#[derive(Debug, thiserror::Error)]
-pub enum CreateNeedError {
-    /// The user's role or department may not post this need.
-    #[error("{0}")]
-    Forbidden(String),
-    /// Fields are missing or wrong; one reason per field.
-    #[error("the need is not valid")]
-    Invalid(Vec<FieldError>),
-    /// A need with this id exists already.
-    #[error("need {0:?} exists already")]
-    Conflict(String),
-    /// The need to change does not exist (or the user may not know that it does).
-    #[error("unknown need {0:?}")]
-    NotFound(String),
-    /// The store or index failed.
-    #[error(transparent)]
-    Engine(#[from] EngineError),
-}
 
 fn field_error(field: &str, reason: impl Into<String>) -> FieldError {
     FieldError {
@@ -42,15 +22,15 @@ impl Engine {
         &self,
         user: &User,
         body: &Value,
-    ) -> Result<(Need, Vec<Similar>), CreateNeedError> {
+    ) -> Result<(Need, Vec<Similar>), EngineError> {
         let role = user.role;
         if role == Role::Researcher {
-            return Err(CreateNeedError::Forbidden(
+            return Err(EngineError::Forbidden(
                 "researchers cannot post needs".into(),
             ));
         }
         let Some(object) = body.as_object() else {
-            return Err(CreateNeedError::Invalid(vec![field_error(
+            return Err(EngineError::InvalidFields(vec![field_error(
                 "body",
                 "must be a JSON object",
             )]));
@@ -63,12 +43,12 @@ impl Engine {
                     object.insert("unit".into(), Value::String(own.clone()));
                 }
                 (Some(Value::String(unit)), Some(own)) if unit != own => {
-                    return Err(CreateNeedError::Forbidden(format!(
+                    return Err(EngineError::Forbidden(format!(
                         "you post for unit {own:?}, not {unit:?}"
                     )));
                 }
                 (_, None) => {
-                    return Err(CreateNeedError::Forbidden(
+                    return Err(EngineError::Forbidden(
                         "your account has no unit to post for".into(),
                     ));
                 }
@@ -92,31 +72,27 @@ impl Engine {
         let value = Value::Object(object);
         let need = match (self.validate_need(&value).await, id_error) {
             (Ok(need), None) => need,
-            (Ok(_), Some(id_error)) => return Err(CreateNeedError::Invalid(vec![id_error])),
+            (Ok(_), Some(id_error)) => return Err(EngineError::InvalidFields(vec![id_error])),
             // One answer names every broken field; the id's own reason replaces the looser one.
-            (Err(CreateNeedError::Invalid(fields)), Some(id_error)) => {
+            (Err(EngineError::InvalidFields(fields)), Some(id_error)) => {
                 let mut all = vec![id_error];
                 all.extend(fields.into_iter().filter(|f| f.field != "id"));
-                return Err(CreateNeedError::Invalid(all));
+                return Err(EngineError::InvalidFields(all));
             }
             (Err(error), _) => return Err(error),
         };
-        if !generated_id
-            && self
-                .store
-                .get(Kind::Need, &need.id)
-                .await
-                .map_err(EngineError::from)?
-                .is_some()
-        {
-            return Err(CreateNeedError::Conflict(need.id));
+        if !generated_id && self.store.get(Kind::Need, &need.id).await?.is_some() {
+            return Err(EngineError::Conflict(format!(
+                "need {:?} exists already",
+                need.id
+            )));
         }
         self.save_need(need).await
     }
 
     /// Stores a checked need, brings the index up to it (so it is searchable at once) and finds
     /// what it overlaps, for the author to see.
-    async fn save_need(&self, need: Need) -> Result<(Need, Vec<Similar>), CreateNeedError> {
+    async fn save_need(&self, need: Need) -> Result<(Need, Vec<Similar>), EngineError> {
         // Indexing and the overlap check are CPU work: on the work pool.
         let saved = need.clone();
         let similar = self
@@ -136,7 +112,7 @@ impl Engine {
 
     /// Checks a need's JSON against the record format, the taxonomy and the store (the unit
     /// must be a municipal unit), naming every broken field at once.
-    async fn validate_need(&self, value: &Value) -> Result<Need, CreateNeedError> {
+    async fn validate_need(&self, value: &Value) -> Result<Need, EngineError> {
         let mut errors = match parse_record_of_kind(Kind::Need, value) {
             Ok(_) => Vec::new(),
             Err(e) => e.errors,
@@ -192,12 +168,7 @@ impl Engine {
                 "unit",
                 "is required (the municipal unit that posts the need)",
             )),
-            Some(Value::String(unit)) => match self
-                .store
-                .get(Kind::Unit, unit)
-                .await
-                .map_err(EngineError::from)?
-            {
+            Some(Value::String(unit)) => match self.store.get(Kind::Unit, unit).await? {
                 Some(Record::Unit(u)) if u.kind == UnitKind::Municipal => {}
                 Some(_) => errors.push(field_error(
                     "unit",
@@ -216,7 +187,7 @@ impl Engine {
         }
         match need.filter(|_| errors.is_empty()) {
             Some(need) => Ok(need),
-            None => Err(CreateNeedError::Invalid(errors)),
+            None => Err(EngineError::InvalidFields(errors)),
         }
     }
 
@@ -228,10 +199,10 @@ impl Engine {
         user: &User,
         id: &str,
         body: &Value,
-    ) -> Result<(Need, Vec<Similar>), CreateNeedError> {
+    ) -> Result<(Need, Vec<Similar>), EngineError> {
         let existing = self.editable_need(user, id).await?;
         let Some(changes) = body.as_object() else {
-            return Err(CreateNeedError::Invalid(vec![field_error(
+            return Err(EngineError::InvalidFields(vec![field_error(
                 "body",
                 "must be a JSON object",
             )]));
@@ -239,7 +210,7 @@ impl Engine {
         if let Some(unit) = changes.get("unit").and_then(Value::as_str)
             && Some(unit) != existing.unit.as_deref()
         {
-            return Err(CreateNeedError::Invalid(vec![field_error(
+            return Err(EngineError::InvalidFields(vec![field_error(
                 "unit",
                 "cannot be changed; post a new need for another unit",
             )]));
@@ -247,9 +218,9 @@ impl Engine {
         let mut object = match serde_json::to_value(&existing) {
             Ok(Value::Object(object)) => object,
             _ => {
-                return Err(CreateNeedError::Engine(EngineError::Invalid(format!(
+                return Err(EngineError::Invalid(format!(
                     "need {id:?} cannot be written as JSON"
-                ))));
+                )));
             }
         };
         for (key, value) in changes {
@@ -272,14 +243,13 @@ impl Engine {
         user: &User,
         id: &str,
         status: NeedStatus,
-    ) -> Result<Need, CreateNeedError> {
+    ) -> Result<Need, EngineError> {
         let mut need = self.editable_need(user, id).await?;
         if need.status != status {
             need.status = status;
             self.store
                 .upsert_batch(&[Record::Need(need.clone())])
-                .await
-                .map_err(EngineError::from)?;
+                .await?;
             self.offload(|engine| async move { engine.catch_up_unless_busy().await })
                 .await?;
         }
@@ -287,15 +257,21 @@ impl Engine {
     }
 
     /// A need `user` may change; a need they may not even see is reported as unknown.
-    async fn editable_need(&self, user: &User, id: &str) -> Result<Need, CreateNeedError> {
+    async fn editable_need(&self, user: &User, id: &str) -> Result<Need, EngineError> {
         let Some(need) = self.need(id).await? else {
-            return Err(CreateNeedError::NotFound(id.to_string()));
+            return Err(EngineError::NotFound(format!(
+                "unknown need {:?}",
+                id.to_string()
+            )));
         };
         if !may_see(Some(user), &need) {
-            return Err(CreateNeedError::NotFound(id.to_string()));
+            return Err(EngineError::NotFound(format!(
+                "unknown need {:?}",
+                id.to_string()
+            )));
         }
         if !works_on(user, &need) {
-            return Err(CreateNeedError::Forbidden(
+            return Err(EngineError::Forbidden(
                 "only staff of the need's unit, coordinators and admins may change it".into(),
             ));
         }

@@ -10,7 +10,7 @@
 
 use crate::access::is_coordinator;
 use crate::pairings::verdicts_in_force;
-use crate::{ActionError, Engine, Fresh};
+use crate::{Engine, EngineError, Fresh, Result};
 use kobler_core::{Kind, Record};
 use kobler_store::{PairingVerdict, User};
 use petgraph::graph::{NodeIndex, UnGraph};
@@ -254,11 +254,11 @@ impl Network {
     }
 }
 
-fn coordinators_only(user: &User) -> Result<(), ActionError> {
+fn coordinators_only(user: &User) -> Result<()> {
     if is_coordinator(user) {
         Ok(())
     } else {
-        Err(ActionError::Forbidden(
+        Err(EngineError::Forbidden(
             "only coordinators and admins see the network".into(),
         ))
     }
@@ -356,7 +356,7 @@ impl Engine {
         user: &User,
         text: &str,
         max: usize,
-    ) -> Result<Vec<NodeRef>, ActionError> {
+    ) -> Result<Vec<NodeRef>> {
         coordinators_only(user)?;
         let wanted = text.trim().to_lowercase();
         if wanted.is_empty() {
@@ -400,10 +400,10 @@ impl Engine {
         &self,
         user: &User,
         request: &NetworkRequest,
-    ) -> Result<Fresh<NetworkView>, ActionError> {
+    ) -> Result<Fresh<NetworkView>> {
         coordinators_only(user)?;
         if !(1..=NETWORK_MAX_DEPTH).contains(&request.depth) {
-            return Err(ActionError::Invalid(format!(
+            return Err(EngineError::Invalid(format!(
                 "depth must be 1 or {NETWORK_MAX_DEPTH}"
             )));
         }
@@ -419,11 +419,11 @@ impl Engine {
                     id: id.clone(),
                     name: name.clone(),
                 }),
-                None => return Err(ActionError::NotFound(format!("no municipal unit {id:?}"))),
+                None => return Err(EngineError::NotFound(format!("no municipal unit {id:?}"))),
             },
             Some((NodeKind::Researcher, id)) => match kept.researcher(id) {
                 Some(r) => Some(r.clone()),
-                None => return Err(ActionError::NotFound(format!("no researcher {id:?}"))),
+                None => return Err(EngineError::NotFound(format!("no researcher {id:?}"))),
             },
         };
         let network = &kept.network;

@@ -23,7 +23,7 @@
 
 use crate::access::is_coordinator;
 use crate::semantic::VectorKey;
-use crate::{ActionError, Engine, EngineError, Fresh, KEPT_OVERLAP_FLOOR, Result};
+use crate::{Engine, EngineError, Fresh, KEPT_OVERLAP_FLOOR, Result};
 use kobler_core::{Kind, Need, NeedStatus, Record};
 use kobler_matcher::minhash::{LshIndex, Signature, vocabulary_overlap};
 use kobler_matcher::neighbours::NeighbourGraph;
@@ -405,14 +405,14 @@ impl Engine {
         &self,
         user: &User,
         threshold: f32,
-    ) -> Result<Fresh<Vec<OverlapPair>>, ActionError> {
+    ) -> Result<Fresh<Vec<OverlapPair>>> {
         if !is_coordinator(user) {
-            return Err(ActionError::Forbidden(
+            return Err(EngineError::Forbidden(
                 "only coordinators and admins review overlaps".into(),
             ));
         }
         if !(KEPT_OVERLAP_FLOOR..=1.0).contains(&threshold) {
-            return Err(ActionError::Invalid(format!(
+            return Err(EngineError::Invalid(format!(
                 "threshold must be between {KEPT_OVERLAP_FLOOR} and 1"
             )));
         }

@@ -3,7 +3,7 @@
 //! the researcher and the department. A rejected pairing is never suggested again.
 
 use crate::access::is_coordinator;
-use crate::{ActionError, Engine, Fresh, Result, Role};
+use crate::{Engine, EngineError, Fresh, Result, Role};
 use kobler_core::{Kind, Need, NeedStatus, Record, UnitKind};
 use kobler_store::{PairingDecision, PairingVerdict, User};
 use serde::Serialize;
@@ -89,11 +89,11 @@ pub struct MatchedResearcher {
     pub since: String,
 }
 
-fn coordinator_only(user: &User) -> Result<(), ActionError> {
+fn coordinator_only(user: &User) -> Result<()> {
     if is_coordinator(user) {
         Ok(())
     } else {
-        Err(ActionError::Forbidden(
+        Err(EngineError::Forbidden(
             "only coordinators and admins review pairings".into(),
         ))
     }
@@ -110,7 +110,7 @@ impl Engine {
         &self,
         user: &User,
         top: usize,
-    ) -> Result<Fresh<Vec<PairingSuggestion>>, ActionError> {
+    ) -> Result<Fresh<Vec<PairingSuggestion>>> {
         coordinator_only(user)?;
         let decisions = self.store.pairing_decisions().await?;
         let in_force = verdicts_in_force(&decisions);
@@ -179,16 +179,16 @@ impl Engine {
         researcher: &str,
         verdict: PairingVerdict,
         note: Option<String>,
-    ) -> Result<PairingDecision, ActionError> {
+    ) -> Result<PairingDecision> {
         coordinator_only(user)?;
         match self.store.get(Kind::Unit, unit).await? {
             Some(Record::Unit(u)) if u.kind == UnitKind::Municipal => {}
             Some(_) => {
-                return Err(ActionError::Invalid(format!(
+                return Err(EngineError::Invalid(format!(
                     "{unit:?} is not a municipal unit"
                 )));
             }
-            None => return Err(ActionError::NotFound(format!("unknown unit {unit:?}"))),
+            None => return Err(EngineError::NotFound(format!("unknown unit {unit:?}"))),
         }
         if self
             .store
@@ -196,7 +196,7 @@ impl Engine {
             .await?
             .is_none()
         {
-            return Err(ActionError::NotFound(format!(
+            return Err(EngineError::NotFound(format!(
                 "unknown researcher {researcher:?}"
             )));
         }
@@ -205,7 +205,7 @@ impl Engine {
             .as_ref()
             .is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS)
         {
-            return Err(ActionError::Invalid(format!(
+            return Err(EngineError::Invalid(format!(
                 "the note must be at most {MAX_NOTE_CHARS} characters"
             )));
         }
@@ -234,10 +234,7 @@ impl Engine {
     }
 
     /// Every pairing decision, oldest first: the audit trail (coordinators and admins).
-    pub async fn pairing_decisions(
-        &self,
-        user: &User,
-    ) -> Result<Vec<PairingDecision>, ActionError> {
+    pub async fn pairing_decisions(&self, user: &User) -> Result<Vec<PairingDecision>> {
         coordinator_only(user)?;
         Ok(self.store.pairing_decisions().await?)
     }
@@ -254,13 +251,10 @@ impl Engine {
 
     /// "Matched with you": the departments a researcher's accepted pairings are with, and their
     /// open needs. Only for the researcher themself.
-    pub async fn matched_departments(
-        &self,
-        user: &User,
-    ) -> Result<Vec<MatchedDepartment>, ActionError> {
+    pub async fn matched_departments(&self, user: &User) -> Result<Vec<MatchedDepartment>> {
         let researcher = match (user.role, &user.researcher) {
             (Role::Researcher, Some(r)) => r.clone(),
-            _ => return Err(ActionError::Forbidden("only for researchers".into())),
+            _ => return Err(EngineError::Forbidden("only for researchers".into())),
         };
         let decisions = self.store.pairing_decisions().await?;
         let mut accepted: Vec<&PairingDecision> = verdicts_in_force(&decisions)

@@ -13,7 +13,7 @@
 
 use crate::access::is_coordinator;
 use crate::dates::{day_number, today};
-use crate::{ActionError, Engine, Fresh, Result};
+use crate::{Engine, EngineError, Fresh, Result};
 use kobler_core::{Kind, NeedStatus, Record};
 use kobler_store::{PairingVerdict, User};
 use serde::Serialize;
@@ -274,9 +274,9 @@ fn first_match(
 impl Engine {
     /// The portfolio (see the module) as the background worker last kept it. For
     /// coordinators and admins.
-    pub async fn portfolio(&self, user: &User) -> Result<Fresh<Portfolio>, ActionError> {
+    pub async fn portfolio(&self, user: &User) -> Result<Fresh<Portfolio>> {
         if !is_coordinator(user) {
-            return Err(ActionError::Forbidden(
+            return Err(EngineError::Forbidden(
                 "only coordinators and admins see the portfolio".into(),
             ));
         }

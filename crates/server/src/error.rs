@@ -9,7 +9,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use kobler_engine::{ActionError, CreateNeedError, EngineError};
+use kobler_engine::EngineError;
 
 /// The reason given for every 401.
 pub(crate) const SIGN_IN_REQUIRED: &str = "sign-in required";
@@ -118,17 +118,7 @@ impl From<EngineError> for ApiError {
         match error {
             EngineError::NotFound(reason) => Self::not_found(reason),
             EngineError::Invalid(reason) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, reason),
-            busy if busy.is_busy() => Self::busy(),
-            other => Self::internal(&other),
-        }
-    }
-}
-
-impl From<CreateNeedError> for ApiError {
-    fn from(error: CreateNeedError) -> Self {
-        match error {
-            CreateNeedError::Forbidden(reason) => Self::forbidden(reason),
-            CreateNeedError::Invalid(fields) => {
+            EngineError::InvalidFields(fields) => {
                 let mut error =
                     Self::new(StatusCode::UNPROCESSABLE_ENTITY, "the need is not valid");
                 error.body.fields = fields
@@ -140,22 +130,10 @@ impl From<CreateNeedError> for ApiError {
                     .collect();
                 error
             }
-            conflict @ CreateNeedError::Conflict(_) => {
-                Self::new(StatusCode::CONFLICT, conflict.to_string())
-            }
-            CreateNeedError::NotFound(id) => Self::unknown_need(&id),
-            CreateNeedError::Engine(engine) => engine.into(),
-        }
-    }
-}
-
-impl From<ActionError> for ApiError {
-    fn from(error: ActionError) -> Self {
-        match error {
-            ActionError::Forbidden(reason) => Self::forbidden(reason),
-            ActionError::NotFound(reason) => Self::not_found(reason),
-            ActionError::Invalid(reason) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, reason),
-            ActionError::Engine(engine) => engine.into(),
+            EngineError::Forbidden(reason) => Self::forbidden(reason),
+            EngineError::Conflict(reason) => Self::new(StatusCode::CONFLICT, reason),
+            busy if busy.is_busy() => Self::busy(),
+            other => Self::internal(&other),
         }
     }
 }
@@ -255,7 +233,7 @@ mod tests {
 
     #[test]
     fn invalid_need_names_every_field() {
-        let error = ApiError::from(CreateNeedError::Invalid(vec![
+        let error = ApiError::from(EngineError::InvalidFields(vec![
             FieldError {
                 field: "title".into(),
                 reason: "is missing".into(),
@@ -276,29 +254,33 @@ mod tests {
     }
 
     #[test]
-    fn create_need_errors_map_to_statuses() {
-        let forbidden = ApiError::from(CreateNeedError::Forbidden("no".into()));
+    fn engine_errors_map_to_statuses_and_keep_the_reasons_a_user_may_see() {
+        let forbidden = ApiError::from(EngineError::Forbidden("only researchers".into()));
         assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
-        let conflict = ApiError::from(CreateNeedError::Conflict("n1".into()));
+        assert_eq!(forbidden.body().error, "only researchers");
+        let conflict = ApiError::from(EngineError::Conflict("need \"n1\" exists already".into()));
         assert_eq!(conflict.status(), StatusCode::CONFLICT);
         assert_eq!(conflict.body().error, "need \"n1\" exists already");
-        let engine = ApiError::from(CreateNeedError::Engine(EngineError::Io("disk".into())));
-        assert_eq!(engine.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(engine.body().error, INTERNAL);
+        let missing = ApiError::from(EngineError::NotFound("unknown unit \"u\"".into()));
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        let invalid = ApiError::from(EngineError::Invalid("note too long".into()));
+        assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let failed = ApiError::from(EngineError::Io("disk".into()));
+        assert_eq!(failed.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(failed.body().error, INTERNAL);
     }
 
     #[test]
-    fn action_errors_map_to_statuses_and_keep_their_reason() {
-        let forbidden = ApiError::from(ActionError::Forbidden("only researchers".into()));
-        assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
-        assert_eq!(forbidden.body().error, "only researchers");
-        let missing = ApiError::from(ActionError::NotFound("unknown unit \"u\"".into()));
-        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-        let invalid = ApiError::from(ActionError::Invalid("note too long".into()));
-        assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        let failed = ApiError::from(ActionError::Engine(EngineError::Io("disk".into())));
-        assert_eq!(failed.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(failed.body().error, INTERNAL);
+    fn a_busy_store_is_503_with_retry_after_and_nothing_else_is() {
+        let busy = ApiError::from(EngineError::Store(kobler_engine::StoreError::Busy));
+        assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let response = busy.into_response();
+        assert_eq!(
+            response.headers().get(header::RETRY_AFTER),
+            Some(&HeaderValue::from(RETRY_AFTER_SECS))
+        );
+        let not_ready = ApiError::from(EngineError::NotReady("first run".into()));
+        assert_eq!(not_ready.status(), StatusCode::SERVICE_UNAVAILABLE);
     }
 
     #[tokio::test]

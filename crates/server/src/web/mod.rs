@@ -32,7 +32,7 @@ use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use kobler_engine::{ActionError, CreateNeedError, EngineError, Role, User};
+use kobler_engine::{EngineError, Role, User};
 
 /// How the web interface is served.
 #[derive(Debug, Clone, Default)]
@@ -117,38 +117,19 @@ impl From<EngineError> for WebError {
     fn from(error: EngineError) -> Self {
         match error {
             EngineError::NotFound(reason) => WebError::NotFound(reason),
-            EngineError::Invalid(reason) => WebError::Invalid(reason),
-            busy if busy.is_busy() => WebError::Busy,
-            other => WebError::internal(&other),
-        }
-    }
-}
-
-impl From<ActionError> for WebError {
-    fn from(error: ActionError) -> Self {
-        match error {
-            ActionError::Forbidden(reason) => WebError::Forbidden(reason),
-            ActionError::NotFound(reason) => WebError::NotFound(reason),
-            ActionError::Invalid(reason) => WebError::Invalid(reason),
-            ActionError::Engine(e) => e.into(),
-        }
-    }
-}
-
-impl From<CreateNeedError> for WebError {
-    fn from(error: CreateNeedError) -> Self {
-        match error {
-            CreateNeedError::Forbidden(reason) => WebError::Forbidden(reason),
-            CreateNeedError::NotFound(id) => WebError::NotFound(format!("unknown need {id:?}")),
-            CreateNeedError::Conflict(id) => WebError::Invalid(format!("need {id:?} exists")),
-            CreateNeedError::Invalid(fields) => WebError::Invalid(
+            EngineError::Invalid(reason) | EngineError::Conflict(reason) => {
+                WebError::Invalid(reason)
+            }
+            EngineError::InvalidFields(fields) => WebError::Invalid(
                 fields
                     .iter()
                     .map(|f| format!("{}: {}", f.field, f.reason))
                     .collect::<Vec<_>>()
                     .join("; "),
             ),
-            CreateNeedError::Engine(e) => e.into(),
+            EngineError::Forbidden(reason) => WebError::Forbidden(reason),
+            busy if busy.is_busy() => WebError::Busy,
+            other => WebError::internal(&other),
         }
     }
 }

@@ -20,7 +20,7 @@ use kobler_core::taxonomy::{COLLABORATION_KINDS, FOCUS_AREAS};
 use kobler_core::{Need, NeedStatus};
 use kobler_engine::access::{may_see, works_on};
 use kobler_engine::{
-    CreateNeedError, FacetValue, InterestedResearcher, MatchedDepartment, MatchedResearcher,
+    EngineError, FacetValue, InterestedResearcher, MatchedDepartment, MatchedResearcher,
     NeedSearchRequest, NeedSearchResult, NeedSort, RankedNeed, ResearcherSuggestion, Role,
     SessionUser, Similar, User,
 };
@@ -642,9 +642,9 @@ async fn refused_form(
     session: &SessionUser,
     form: &FormData,
     mut page: NeedFormPage,
-    error: CreateNeedError,
+    error: EngineError,
 ) -> Result<Response, WebError> {
-    let CreateNeedError::Invalid(fields) = error else {
+    let EngineError::InvalidFields(fields) = error else {
         return Err(error.into());
     };
     page.title = form.get("tittel").unwrap_or_default().to_string();
