@@ -8,6 +8,7 @@
 //! naming its file and its line (JSON Lines, CSV) or its array index and id (JSON documents);
 //! the rest of the file is still read. Nothing here panics on input.
 
+mod content;
 pub mod cristin;
 mod csv_needs;
 mod json;
@@ -38,15 +39,18 @@ pub const MAX_DOCUMENT_BYTES: u64 = 1024 * 1024 * 1024;
 pub const FEED_EXTENSIONS: &[&str] = &["jsonl", "ndjson", "json", "csv"];
 
 /// What goes wrong with a whole path (a bad record is a [`LineError`] instead).
+///
+/// Each message is whole: a cause is written into it and not returned again as
+/// [`std::error::Error::source`], so an error chain (`anyhow`'s `{:#}`) prints it once.
 #[derive(Debug, thiserror::Error)]
 pub enum FeedError {
     /// A path could not be read.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The path.
         path: PathBuf,
-        /// The IO error.
-        source: std::io::Error,
+        /// The IO error (in the message, not a `source()`).
+        error: std::io::Error,
     },
     /// A file is not in a format Kobler reads.
     #[error("{path}: {reason}")]
@@ -56,6 +60,47 @@ pub enum FeedError {
         /// What is wrong.
         reason: String,
     },
+    /// A file named for import holds nothing but blank lines.
+    #[error("nothing to import: {path} is empty")]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A directory named for import has no feed file with anything in it.
+    #[error("nothing to import: {dir} has {}", no_feed_files(.only_empty))]
+    NoFeedFiles {
+        /// The directory.
+        dir: PathBuf,
+        /// Whether it has feed files, all of them empty.
+        only_empty: bool,
+    },
+    /// A file is binary (compressed, an image, a workbook…), not a text feed.
+    #[error("{path} looks like binary data ({kind}), not a feed")]
+    Binary {
+        /// The file.
+        path: PathBuf,
+        /// What it looks like, e.g. `gzip?` or `NUL bytes`.
+        kind: &'static str,
+    },
+}
+
+/// What a directory lacks, for [`FeedError::NoFeedFiles`].
+fn no_feed_files(only_empty: &bool) -> &'static str {
+    if *only_empty {
+        "only empty .jsonl, .ndjson, .json or .csv files"
+    } else {
+        "no .jsonl, .ndjson, .json or .csv files"
+    }
+}
+
+impl FeedError {
+    /// An IO error on `path`.
+    pub(crate) fn io(path: &Path, error: std::io::Error) -> FeedError {
+        FeedError::Io {
+            path: path.to_path_buf(),
+            error,
+        }
+    }
 }
 
 /// Where a record came from: a line (JSON Lines, CSV), or an item of a JSON document.
@@ -298,11 +343,16 @@ impl FeedReader {
         context: &FeedContext,
     ) -> Result<FeedReader, FeedError> {
         let len = std::fs::metadata(path)
-            .map_err(|source| FeedError::Io {
-                path: path.to_path_buf(),
-                source,
-            })?
+            .map_err(|error| FeedError::io(path, error))?
             .len();
+        // A forced format skips detection, so binary data is caught here too.
+        let head = content::head(path).map_err(|error| FeedError::io(path, error))?;
+        if let Some(kind) = content::binary_kind(&head) {
+            return Err(FeedError::Binary {
+                path: path.to_path_buf(),
+                kind,
+            });
+        }
         let inner: Box<dyn Iterator<Item = Result<Entry, LineError>>> = match format {
             Format::KoblerJsonl => Box::new(kobler::read(path)?),
             Format::Cristin => cristin::read(path, context)?,
@@ -334,13 +384,13 @@ impl Iterator for FeedReader {
 /// Expands the given paths into the feed files to read: files as given, directories into
 /// their `*.jsonl`, `*.ndjson`, `*.json` and `*.csv` files (sorted, not recursive), leaving out
 /// evaluation label files.
+///
+/// A path that gives nothing to read is an error before anything is read: a file that is
+/// empty (or only blank lines), a directory with no feed files or only empty ones.
 pub fn feed_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FeedError> {
     let mut files = Vec::new();
     for path in paths {
-        let io = |source| FeedError::Io {
-            path: path.clone(),
-            source,
-        };
+        let io = |error| FeedError::io(path, error);
         let meta = std::fs::metadata(path).map_err(io)?;
         if meta.is_dir() {
             let mut found: Vec<PathBuf> = std::fs::read_dir(path)
@@ -358,9 +408,19 @@ pub fn feed_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FeedError> {
                         .is_some_and(|n| LABEL_FILES.contains(&n))
                 })
                 .collect();
+            // A file that cannot be read counts as something: its reader reports why.
+            if found.iter().all(|f| content::is_blank(f).unwrap_or(false)) {
+                return Err(FeedError::NoFeedFiles {
+                    dir: path.clone(),
+                    only_empty: !found.is_empty(),
+                });
+            }
             found.sort();
             files.extend(found);
         } else {
+            if content::is_blank(path).map_err(io)? {
+                return Err(FeedError::Empty { path: path.clone() });
+            }
             files.push(path.clone());
         }
     }
@@ -369,15 +429,19 @@ pub fn feed_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FeedError> {
 
 /// Tells a file's format from its content (the first 64 KiB): Cristin, ORCID and OpenAlex by
 /// their own field names and id forms, Kobler JSON Lines by a leading object, CSV by a header
-/// line with `;` or `,` separators.
+/// line with `;` or `,` separators. Binary data (gzip, an image, a workbook) is named as such.
 pub fn detect_format(path: &Path) -> Result<Format, FeedError> {
     let mut head = Vec::new();
     File::open(path)
         .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
-        .map_err(|source| FeedError::Io {
+        .map_err(|error| FeedError::io(path, error))?;
+    if let Some(kind) = content::binary_kind(&head[..head.len().min(content::HEAD_BYTES as usize)])
+    {
+        return Err(FeedError::Binary {
             path: path.to_path_buf(),
-            source,
-        })?;
+            kind,
+        });
+    }
     let text = String::from_utf8_lossy(&head);
     let text = text.trim_start_matches('\u{feff}').trim_start();
     let has = |needle: &str| text.contains(needle);
@@ -474,7 +538,7 @@ mod tests {
             "overlaps.jsonl",
             "README.md",
         ] {
-            File::create(dir.path().join(name)).unwrap();
+            std::fs::write(dir.path().join(name), "{}\n").unwrap();
         }
         let files = feed_files(&[dir.path().to_path_buf()]).unwrap();
         let names: Vec<_> = files
@@ -482,6 +546,65 @@ mod tests {
             .map(|p| p.file_name().unwrap().to_str().unwrap())
             .collect();
         assert_eq!(names, ["a.jsonl", "b.jsonl", "c.json", "d.CSV"]);
+    }
+
+    #[test]
+    fn paths_that_give_nothing_to_read_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let message = |paths: &[PathBuf]| match feed_files(paths) {
+            Err(e) => e.to_string(),
+            Ok(files) => panic!("{files:?}"),
+        };
+        let empty = dir.path().join("empty.jsonl");
+        std::fs::write(&empty, "\n  \n").unwrap();
+        assert_eq!(
+            message(std::slice::from_ref(&empty)),
+            format!("nothing to import: {} is empty", empty.display())
+        );
+        let other = dir.path().join("other");
+        std::fs::create_dir(&other).unwrap();
+        std::fs::write(other.join("README.md"), "# not a feed").unwrap();
+        std::fs::write(other.join("judgments.jsonl"), "{}").unwrap();
+        assert_eq!(
+            message(std::slice::from_ref(&other)),
+            format!(
+                "nothing to import: {} has no .jsonl, .ndjson, .json or .csv files",
+                other.display()
+            )
+        );
+        // The directory holding only the empty file.
+        assert_eq!(
+            message(&[dir.path().to_path_buf()]),
+            format!(
+                "nothing to import: {} has only empty .jsonl, .ndjson, .json or .csv files",
+                dir.path().display()
+            )
+        );
+    }
+
+    #[test]
+    fn binary_files_are_named_as_such_whatever_the_format() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("needs.csv");
+        std::fs::write(&path, b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03").unwrap();
+        let want = format!(
+            "{} looks like binary data (gzip?), not a feed",
+            path.display()
+        );
+        assert_eq!(detect_format(&path).unwrap_err().to_string(), want);
+        for format in [Format::CsvNeeds, Format::KoblerJsonl, Format::Cristin] {
+            let error = FeedReader::open(&path, format, &FeedContext::default()).err();
+            assert_eq!(error.map(|e| e.to_string()), Some(want.clone()), "{format}");
+        }
+    }
+
+    /// The cause is in the message, and not returned again as `source()`, where an error chain
+    /// would print it a second time.
+    #[test]
+    fn an_io_error_is_told_once() {
+        let error = detect_format(Path::new("/no/such/feed.jsonl")).unwrap_err();
+        assert!(error.to_string().contains("(os error 2)"), "{error}");
+        assert!(std::error::Error::source(&error).is_none());
     }
 
     #[test]
