@@ -12,6 +12,7 @@ mod browse;
 mod dates;
 mod error;
 pub mod eval;
+mod harvest;
 mod identity;
 mod import;
 mod interest;
@@ -30,6 +31,7 @@ pub use browse::{
     FacetValue, FoundNeed, NeedFacets, NeedSearchRequest, NeedSearchResult, NeedSort,
 };
 pub use error::{ActionError, EngineError, Result};
+pub use harvest::{HARVEST_DIR, HarvestError, HarvestObserver, HarvestReport, NoHarvestProgress};
 pub use import::{ImportObserver, ImportOptions, ImportReport, NoProgress};
 pub use interest::InterestedResearcher;
 pub use kobler_feeds::Format as FeedFormat;
