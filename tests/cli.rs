@@ -587,3 +587,171 @@ fn term_pairs_learned_from_parallel_titles_bridge_languages_after_a_restart() {
         Some("r-humle")
     );
 }
+
+/// A data directory holding the tiny Trondheim of `support::FEED`.
+fn small_store() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("feed.jsonl");
+    std::fs::write(&feed, support::FEED).unwrap();
+    ok(
+        dir.path(),
+        &["import", "--no-embed", feed.to_str().unwrap()],
+    );
+    dir
+}
+
+/// Runs `kobler import ARGS...`, which must fail with one line on stderr, and checks that the
+/// store holds what it held before. Returns that line.
+fn failed_import(data: &Path, args: &[&str]) -> String {
+    let before = stats(data);
+    let mut all = vec!["import", "--no-embed"];
+    all.extend_from_slice(args);
+    let out = kobler(data, &all);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success(), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert_eq!(stats(data), before, "the store is untouched");
+    stderr.trim().to_string()
+}
+
+#[test]
+fn importing_an_empty_file_says_nothing_to_import_and_fails() {
+    let dir = small_store();
+    let empty = dir.path().join("needs.jsonl");
+    for content in ["", "\n\n   \n"] {
+        std::fs::write(&empty, content).unwrap();
+        let line = failed_import(dir.path(), &[empty.to_str().unwrap()]);
+        assert_eq!(
+            line,
+            format!("kobler: nothing to import: {} is empty", empty.display())
+        );
+    }
+}
+
+#[test]
+fn importing_a_directory_without_feed_files_says_nothing_to_import_and_fails() {
+    let dir = small_store();
+    let feeds = dir.path().join("feeds");
+    std::fs::create_dir(&feeds).unwrap();
+    std::fs::write(feeds.join("README.md"), "# Feeds go here\n").unwrap();
+    let line = failed_import(dir.path(), &[feeds.to_str().unwrap()]);
+    assert_eq!(
+        line,
+        format!(
+            "kobler: nothing to import: {} has no .jsonl, .ndjson, .json or .csv files",
+            feeds.display()
+        )
+    );
+    std::fs::write(feeds.join("needs.csv"), "").unwrap();
+    let line = failed_import(dir.path(), &[feeds.to_str().unwrap()]);
+    assert!(
+        line.contains("has only empty .jsonl, .ndjson, .json or .csv files"),
+        "{line}"
+    );
+}
+
+#[test]
+fn importing_binary_data_names_it_as_binary_rather_than_a_bad_feed() {
+    let dir = small_store();
+    let cases: [(&str, &[u8], &[&str], &str); 4] = [
+        // A compressed export, detected or read as the format asked for.
+        (
+            "needs.csv",
+            b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03+I-.\x01\x00",
+            &[],
+            "gzip?",
+        ),
+        (
+            "needs.csv",
+            b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03+I-.\x01\x00",
+            &["--format", "csv"],
+            "gzip?",
+        ),
+        (
+            "logo.json",
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+            &[],
+            "PNG?",
+        ),
+        (
+            "feed.jsonl",
+            b"{\"type\x00\x00\x00\x00\x01\x02",
+            &["--format", "kobler-jsonl"],
+            "NUL bytes",
+        ),
+    ];
+    for (name, bytes, extra, kind) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let mut args = extra.to_vec();
+        args.push(path.to_str().unwrap());
+        let line = failed_import(dir.path(), &args);
+        assert_eq!(
+            line,
+            format!(
+                "kobler: {} looks like binary data ({kind}), not a feed",
+                path.display()
+            ),
+            "{name} {extra:?}"
+        );
+    }
+    // Bytes that are not UTF-8 from the very start.
+    let path = dir.path().join("needs.csv");
+    std::fs::write(&path, b"\xc3\x28\xa0\xa1;\xff\xfe\n").unwrap();
+    let line = failed_import(dir.path(), &[path.to_str().unwrap()]);
+    assert!(
+        line.contains("looks like binary data (not UTF-8 text)"),
+        "{line}"
+    );
+}
+
+#[test]
+fn an_io_error_names_its_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-feed.jsonl");
+    let out = kobler(dir.path(), &["import", missing.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(missing.to_str().unwrap()), "{stderr}");
+    assert_eq!(stderr.matches("(os error").count(), 1, "{stderr}");
+}
+
+#[test]
+fn serving_on_a_taken_address_names_the_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = kobler(dir.path(), &["serve", "--addr", &addr]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    let last = stderr.trim().lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with(&format!("kobler: cannot listen on {addr}: ")),
+        "{stderr}"
+    );
+    assert_eq!(last.matches("(os error").count(), 1, "{stderr}");
+}
+
+#[test]
+fn logs_and_progress_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("feed.jsonl");
+    std::fs::write(&feed, support::FEED).unwrap();
+    // Info level, so that the new index's notice is logged; NO_COLOR unset, so that nothing
+    // but the terminal check can turn colours off.
+    let out = command(dir.path())
+        .args(["import", feed.to_str().unwrap()])
+        .env("RUST_LOG", "info")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("INFO"), "something was logged: {stderr}");
+    assert!(!stderr.contains('\u{1b}'), "no escape codes: {stderr:?}");
+    assert!(
+        !stderr.contains('\r'),
+        "no progress bar redraws: {stderr:?}"
+    );
+}

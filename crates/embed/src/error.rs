@@ -5,7 +5,8 @@ use std::path::PathBuf;
 /// Why a model could not be loaded or a text could not be embedded.
 ///
 /// Every variant that concerns a file names it, so a user can see at once which file of which
-/// model directory is missing or broken.
+/// model directory is missing or broken. A cause is written into the message and not returned
+/// again as `source()`, so an error chain prints it once.
 #[derive(Debug, thiserror::Error)]
 pub enum EmbedError {
     /// A file the model needs is not there.
@@ -23,12 +24,12 @@ pub enum EmbedError {
         dir: PathBuf,
     },
     /// A file exists but could not be read.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
-        /// What the operating system said.
-        source: std::io::Error,
+        /// What the operating system said (in the message, not a `source()`).
+        error: std::io::Error,
     },
     /// A file was read but its content is not what the model needs.
     #[error("{}: {reason}", path.display())]
@@ -54,10 +55,10 @@ impl EmbedError {
         }
     }
 
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         EmbedError::Io {
             path: path.into(),
-            source,
+            error,
         }
     }
 }

@@ -17,6 +17,15 @@ pub enum EngineError {
     /// A harvest over HTTP failed.
     #[error(transparent)]
     Pull(#[from] kobler_feeds::pull::PullError),
+    /// A harvested page could not be imported; it is not recorded as stored, so the next run
+    /// resumes with it.
+    #[error("cannot import page {page}: {error}")]
+    HarvestPage {
+        /// The page's number in the harvest.
+        page: u32,
+        /// Why (in the message, not a `source()`, so an error chain prints it once).
+        error: Box<EngineError>,
+    },
     /// A sentence-embedding model failed to load or run.
     #[error(transparent)]
     Embed(#[from] kobler_embed::EmbedError),

@@ -14,6 +14,7 @@ mod derived;
 mod directory;
 mod error;
 pub mod eval;
+mod harvest;
 mod identity;
 mod import;
 mod interest;
@@ -35,6 +36,7 @@ pub use browse::{
 pub use derived::{Fresh, KEPT_OVERLAP_FLOOR};
 pub use directory::{Directory, UnitEntry};
 pub use error::{EngineError, Result};
+pub use harvest::{HARVEST_DIR, HarvestObserver, HarvestReport, NoHarvestProgress};
 pub use import::{ImportObserver, ImportOptions, ImportReport, NoProgress};
 pub use interest::InterestedResearcher;
 pub use kobler_core::Role;

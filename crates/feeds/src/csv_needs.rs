@@ -197,10 +197,7 @@ pub(crate) struct CsvReader {
 pub(crate) fn read(
     path: &Path,
 ) -> Result<Box<dyn Iterator<Item = Result<Entry, LineError>>>, FeedError> {
-    let io = |source| FeedError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
+    let io = |error| FeedError::io(path, error);
     let mut file = BufReader::new(File::open(path).map_err(io)?);
     // Excel writes a byte-order mark before "UTF-8 CSV"; csv would take it into the first header.
     let mut first_line = Vec::new();

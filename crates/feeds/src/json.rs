@@ -16,10 +16,7 @@ pub(crate) type Item = Result<(Source, Value, u64), LineError>;
 
 /// The values of a JSON document or JSON Lines file.
 pub(crate) fn values(path: &Path) -> Result<Box<dyn Iterator<Item = Item>>, FeedError> {
-    let io = |source| FeedError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
+    let io = |error| FeedError::io(path, error);
     let mut head = Vec::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))

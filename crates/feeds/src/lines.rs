@@ -16,10 +16,7 @@ pub(crate) struct LineReader {
 
 impl LineReader {
     pub(crate) fn open(path: &Path) -> Result<LineReader, FeedError> {
-        let file = File::open(path).map_err(|source| FeedError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let file = File::open(path).map_err(|error| FeedError::io(path, error))?;
         Ok(LineReader {
             file: path.to_path_buf(),
             reader: BufReader::with_capacity(1 << 16, file),

@@ -18,15 +18,18 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 /// What can go wrong while harvesting.
+///
+/// Each message is whole: a cause is written into it and not returned again as
+/// [`std::error::Error::source`], so an error chain prints it once.
 #[derive(Debug, thiserror::Error)]
 pub enum PullError {
     /// The request could not be sent or its answer not read.
-    #[error("{url}: {source}")]
+    #[error("{url}: {}", with_causes(.error))]
     Http {
         /// The URL asked.
         url: String,
-        /// The client's error.
-        source: reqwest::Error,
+        /// The client's error (in the message, with its causes; not a `source()`).
+        error: reqwest::Error,
     },
     /// The server refused the request (a 4xx other than 429: retrying will not help).
     #[error("{url}: the server answered {status}: {body}")]
@@ -69,16 +72,33 @@ pub enum PullError {
         reason: String,
     },
     /// The harvest directory could not be written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The path.
         path: PathBuf,
-        /// The IO error.
-        source: std::io::Error,
+        /// The IO error (in the message, not a `source()`).
+        error: std::io::Error,
     },
     /// The options are not usable.
     #[error("{0}")]
     Options(String),
+}
+
+/// A client error and its causes on one line: reqwest's own message leaves out why (a refused
+/// connection, a bad certificate), which is in its `source()` chain.
+fn with_causes(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = std::error::Error::source(error);
+    while let Some(error) = cause {
+        let part = error.to_string();
+        // Layers of the client often repeat their inner error's words.
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        cause = error.source();
+    }
+    text
 }
 
 /// Which source, and which of its lists.
@@ -104,6 +124,28 @@ impl PullSource {
         match self {
             PullSource::Cristin { endpoint, .. } => format!("cristin-{endpoint}"),
             PullSource::OpenAlex { entity } => format!("openalex-{entity}"),
+        }
+    }
+}
+
+/// The source a name gives (the inverse of [`PullSource::name`]); Cristin results come with
+/// their contributors.
+impl std::str::FromStr for PullSource {
+    type Err = String;
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name.split_once('-') {
+            Some(("cristin", endpoint @ ("persons" | "results" | "projects"))) => {
+                Ok(PullSource::Cristin {
+                    endpoint: endpoint.to_string(),
+                    contributors: true,
+                })
+            }
+            Some(("openalex", entity @ ("works" | "authors"))) => Ok(PullSource::OpenAlex {
+                entity: entity.to_string(),
+            }),
+            _ => Err(format!(
+                "unknown source {name:?} (cristin-persons, cristin-results, cristin-projects, openalex-works, openalex-authors)"
+            )),
         }
     }
 }
@@ -243,9 +285,9 @@ impl Harvest {
             )));
         }
         let dir = root.join(options.source.name());
-        std::fs::create_dir_all(&dir).map_err(|source| PullError::Io {
+        std::fs::create_dir_all(&dir).map_err(|error| PullError::Io {
             path: dir.clone(),
-            source,
+            error,
         })?;
         let key = options.key();
         let recorded: Option<PullState> = std::fs::read(dir.join(STATE_FILE))
@@ -268,9 +310,9 @@ impl Harvest {
             ))
             .timeout(Duration::from_secs(60))
             .build()
-            .map_err(|source| PullError::Http {
+            .map_err(|error| PullError::Http {
                 url: options.base_url.clone(),
-                source,
+                error,
             })?;
         Ok(Harvest {
             client,
@@ -303,9 +345,9 @@ impl Harvest {
         let page_dir = self.dir.join(format!("page-{number:06}"));
         // A page left over from a run that stopped before committing it is fetched again.
         let _ = std::fs::remove_dir_all(&page_dir);
-        std::fs::create_dir_all(&page_dir).map_err(|source| PullError::Io {
+        std::fs::create_dir_all(&page_dir).map_err(|error| PullError::Io {
             path: page_dir.clone(),
-            source,
+            error,
         })?;
         let (records, next) = match self.options.source.clone() {
             PullSource::Cristin {
@@ -346,9 +388,9 @@ impl Harvest {
     fn save(&self) -> Result<(), PullError> {
         let path = self.dir.join(STATE_FILE);
         let tmp = self.dir.join("state.json.tmp");
-        let io = |source| PullError::Io {
+        let io = |error| PullError::Io {
             path: path.clone(),
-            source,
+            error,
         };
         let bytes = serde_json::to_vec_pretty(&self.state)
             .map_err(|e| PullError::Options(e.to_string()))?;
@@ -374,9 +416,9 @@ impl Harvest {
             .get("x-total-count")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
-        let bytes = response.bytes().await.map_err(|source| PullError::Http {
+        let bytes = response.bytes().await.map_err(|error| PullError::Http {
             url: url.clone(),
-            source,
+            error,
         })?;
         let items = match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Array(items)) => items,
@@ -414,9 +456,9 @@ impl Harvest {
                 let url = format!("{}/results/{id}/contributors", self.options.base_url);
                 let query = vec![("per_page".to_string(), "1000".to_string())];
                 let response = self.get(&url, &query).await?;
-                let body = response.bytes().await.map_err(|source| PullError::Http {
+                let body = response.bytes().await.map_err(|error| PullError::Http {
                     url: url.clone(),
-                    source,
+                    error,
                 })?;
                 write(
                     &page_dir.join(format!("{id}{}", crate::cristin::CONTRIBUTORS_SUFFIX)),
@@ -453,9 +495,9 @@ impl Harvest {
             query.push(("mailto".into(), mailto.clone()));
         }
         let response = self.get(&url, &query).await?;
-        let body: Value = response.json().await.map_err(|source| PullError::Http {
+        let body: Value = response.json().await.map_err(|error| PullError::Http {
             url: url.clone(),
-            source,
+            error,
         })?;
         let Some(results) = body.get("results").and_then(Value::as_array) else {
             return Err(PullError::Answer {
@@ -527,10 +569,10 @@ impl Harvest {
                 Err(e) if e.is_timeout() || e.is_connect() || e.is_request() => {
                     (e.to_string(), None)
                 }
-                Err(source) => {
+                Err(error) => {
                     return Err(PullError::Http {
                         url: url.to_string(),
-                        source,
+                        error,
                     });
                 }
             };
@@ -582,9 +624,9 @@ fn parse_retry_after(value: &str) -> Option<Duration> {
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), PullError> {
-    std::fs::write(path, bytes).map_err(|source| PullError::Io {
+    std::fs::write(path, bytes).map_err(|error| PullError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     })
 }
 
@@ -756,6 +798,28 @@ mod tests {
             "{err}"
         );
         assert_eq!(harvest.state().next_page, 1);
+    }
+
+    #[test]
+    fn source_names_read_back() {
+        for name in [
+            "cristin-persons",
+            "cristin-results",
+            "cristin-projects",
+            "openalex-works",
+            "openalex-authors",
+        ] {
+            let source: PullSource = name.parse().unwrap();
+            assert_eq!(source.name(), name);
+        }
+        assert!("cristin-works".parse::<PullSource>().is_err());
+    }
+
+    #[test]
+    fn an_io_error_is_told_once() {
+        let error = write(Path::new("/no/such/dir/state.json"), b"{}").unwrap_err();
+        assert!(error.to_string().contains("(os error 2)"), "{error}");
+        assert!(std::error::Error::source(&error).is_none());
     }
 
     #[test]

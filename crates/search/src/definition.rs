@@ -55,10 +55,18 @@ pub struct IndexDefinition {
 pub enum DefinitionError {
     /// The TOML does not parse.
     #[error("index definition does not parse: {0}")]
-    Parse(#[from] toml::de::Error),
+    Parse(toml::de::Error),
     /// A setting names something that does not exist.
     #[error("index definition: {0}")]
     Invalid(String),
+}
+
+/// Not `#[from]`, which would also make the TOML error the `source()` of a message that
+/// already holds it (an error chain would print it twice).
+impl From<toml::de::Error> for DefinitionError {
+    fn from(error: toml::de::Error) -> Self {
+        DefinitionError::Parse(error)
+    }
 }
 
 impl IndexDefinition {

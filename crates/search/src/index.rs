@@ -44,18 +44,21 @@ const MIN_COMPOUND_CHARS: usize = 9;
 const MIN_PART_CHARS: usize = 4;
 
 /// What can go wrong in the index.
+///
+/// A cause is written into the message and not returned again as `source()`, so an error chain
+/// prints it once.
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
     /// tantivy failed.
     #[error("index error: {0}")]
-    Tantivy(#[from] tantivy::TantivyError),
+    Tantivy(tantivy::TantivyError),
     /// The index directory could not be created or cleared.
-    #[error("index directory {path}: {source}")]
+    #[error("index directory {path}: {error}")]
     Io {
         /// The directory.
         path: String,
-        /// The IO error.
-        source: std::io::Error,
+        /// The IO error (in the message, not a `source()`).
+        error: std::io::Error,
     },
     /// The index definition in `index/` is broken.
     #[error(transparent)]
@@ -63,6 +66,14 @@ pub enum SearchError {
     /// Another process holds the index writer.
     #[error("the index is being written by another kobler process; try again when it is done")]
     Locked,
+}
+
+/// Not `#[from]`, which would also make tantivy's error the `source()` of a message that
+/// already holds it.
+impl From<tantivy::TantivyError> for SearchError {
+    fn from(error: tantivy::TantivyError) -> Self {
+        SearchError::Tantivy(error)
+    }
 }
 
 type Result<T, E = SearchError> = std::result::Result<T, E>;
@@ -367,9 +378,9 @@ impl SearchIndex {
         }
         let fingerprint = full_fingerprint(&definition);
         let (schema, fields) = build_schema(&definition);
-        let io_error = |source| SearchError::Io {
+        let io_error = |error| SearchError::Io {
             path: dir.display().to_string(),
-            source,
+            error,
         };
         // Another process (an import beside a `kobler stats`) may be creating the index right
         // now: hold a lock beside the directory while deciding whether to keep or recreate it,
@@ -381,9 +392,9 @@ impl SearchIndex {
             .write(true)
             .open(&lock_path)
             .and_then(|file| file.lock().map(|()| file))
-            .map_err(|source| SearchError::Io {
+            .map_err(|error| SearchError::Io {
                 path: lock_path.display().to_string(),
-                source,
+                error,
             })?;
         std::fs::create_dir_all(dir).map_err(io_error)?;
         let mut state = IndexState::Fresh;
@@ -430,9 +441,9 @@ impl SearchIndex {
             let mut entries = parse_thesaurus(THESAURUS_TOML, "index/thesaurus.toml")
                 .map_err(DefinitionError::Invalid)?;
             for path in &options.extra_thesauri {
-                let text = std::fs::read_to_string(path).map_err(|source| SearchError::Io {
+                let text = std::fs::read_to_string(path).map_err(|error| SearchError::Io {
                     path: path.display().to_string(),
-                    source,
+                    error,
                 })?;
                 entries.extend(
                     parse_thesaurus(&text, &path.display().to_string())

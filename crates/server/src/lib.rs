@@ -72,23 +72,24 @@ pub struct WebState {
     pub limiter: web::LoginLimiter,
 }
 
-/// Why the server could not run.
+/// Why the server could not run. The IO error is in the message and not returned again as
+/// `source()`, so an error chain prints it once.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
     /// The address could not be bound (in use, not local, no permission).
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}: {error}")]
     Bind {
         /// The address asked for.
         addr: SocketAddr,
         /// Why binding failed.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The bound socket did not tell its address.
     #[error("cannot read the listening address: {0}")]
-    LocalAddr(#[source] std::io::Error),
+    LocalAddr(std::io::Error),
     /// Serving stopped with an IO error.
     #[error("the server stopped: {0}")]
-    Serve(#[source] std::io::Error),
+    Serve(std::io::Error),
 }
 
 /// The whole HTTP API and web interface over `engine`, with cookies for plain http (not
@@ -172,7 +173,7 @@ pub async fn serve(
 ) -> Result<(), ServerError> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|source| ServerError::Bind { addr, source })?;
+        .map_err(|error| ServerError::Bind { addr, error })?;
     let local = listener.local_addr().map_err(ServerError::LocalAddr)?;
     tracing::info!(address = %local, "kobler is listening on http://{local}");
     let app = router_with(engine, options).into_make_service_with_connect_info::<SocketAddr>();

@@ -28,7 +28,7 @@ pub enum StoreError {
     Database(sqlx::Error),
     /// The schema could not be brought up to date.
     #[error("could not migrate the database schema: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(String),
     /// A stored document no longer parses as a record (the store was edited by hand?).
     #[error("stored {kind} {id:?} is not a valid record: {reason}")]
     Corrupt {
@@ -76,6 +76,13 @@ fn classify(error: sqlx::Error) -> StoreError {
             }
         }
         _ => StoreError::Database(error),
+    }
+}
+
+// The cause goes into the message only (no `source()`), so an error chain prints it once.
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(error: sqlx::migrate::MigrateError) -> Self {
+        StoreError::Migrate(error.to_string())
     }
 }
 
