@@ -412,7 +412,9 @@ impl Engine {
             });
         }
         if *done != Some(marks) {
-            self.keep(KEPT_MARKS, marks, &marks).await?;
+            let slot: Option<&Slot<Marks>> = None;
+            self.keep(KEPT_MARKS, slot, marks, marks, Instant::now())
+                .await?;
         }
         *done = Some(marks);
         self.derived.done.send_replace(Some(marks));
@@ -441,32 +443,43 @@ impl Engine {
         }
     }
 
-    async fn keep<T: Serialize>(&self, name: &str, marks: Marks, value: &T) -> Result<String> {
-        let doc = serde_json::to_string(value)
+    /// Writes `value` to the store under `name` and, when `slot` is given, serves it from
+    /// memory from now on; `started` is when its computation began (for the log).
+    async fn keep<T: Serialize>(
+        &self,
+        name: &str,
+        slot: Option<&Slot<T>>,
+        marks: Marks,
+        value: T,
+        started: Instant,
+    ) -> Result<()> {
+        let doc = serde_json::to_string(&value)
             .map_err(|e| EngineError::Io(format!("cannot write the {name} result: {e}")))?;
-        Ok(self.store.put_derived(name, marks.records, &doc).await?)
+        let computed_at = self.store.put_derived(name, marks.records, &doc).await?;
+        tracing::info!(
+            result = name,
+            seq = marks.records,
+            ms = started.elapsed().as_millis() as u64,
+            "derived result kept"
+        );
+        if let Some(slot) = slot {
+            slot.set(Fresh {
+                value,
+                as_of_seq: marks.records,
+                computed_at,
+            });
+        }
+        Ok(())
     }
 
     async fn keep_overlaps(&self, marks: Marks) -> Result<()> {
         let started = Instant::now();
-        let pairs = self.overlaps(KEPT_OVERLAP_FLOOR).await?;
         let value = KeptOverlaps {
-            pairs,
+            pairs: self.overlaps(KEPT_OVERLAP_FLOOR).await?,
             decisions_seq: marks.overlap_decisions,
         };
-        let computed_at = self.keep(KEPT_OVERLAPS, marks, &value).await?;
-        tracing::info!(
-            pairs = value.pairs.len(),
-            seq = marks.records,
-            ms = started.elapsed().as_millis() as u64,
-            "overlap run kept"
-        );
-        self.derived.overlaps.set(Fresh {
-            value,
-            as_of_seq: marks.records,
-            computed_at,
-        });
-        Ok(())
+        let slot = Some(&self.derived.overlaps);
+        self.keep(KEPT_OVERLAPS, slot, marks, value, started).await
     }
 
     async fn keep_departments(&self, marks: Marks) -> Result<()> {
@@ -474,30 +487,16 @@ impl Engine {
         let value = self
             .match_departments(&[], crate::pairings::KEPT_PER_UNIT)
             .await?;
-        let computed_at = self.keep(KEPT_DEPARTMENTS, marks, &value).await?;
-        tracing::info!(
-            units = value.len(),
-            seq = marks.records,
-            ms = started.elapsed().as_millis() as u64,
-            "department matches kept"
-        );
-        self.derived.departments.set(Fresh {
-            value,
-            as_of_seq: marks.records,
-            computed_at,
-        });
-        Ok(())
+        let slot = Some(&self.derived.departments);
+        self.keep(KEPT_DEPARTMENTS, slot, marks, value, started)
+            .await
     }
 
     async fn keep_portfolio(&self, marks: Marks) -> Result<()> {
+        let started = Instant::now();
         let value = self.compute_portfolio().await?;
-        let computed_at = self.keep(KEPT_PORTFOLIO, marks, &value).await?;
-        self.derived.portfolio.set(Fresh {
-            value,
-            as_of_seq: marks.records,
-            computed_at,
-        });
-        Ok(())
+        let slot = Some(&self.derived.portfolio);
+        self.keep(KEPT_PORTFOLIO, slot, marks, value, started).await
     }
 }
 
