@@ -79,7 +79,14 @@ pub(crate) const SORTS: [&str; 4] = ["relevance", "deadline", "newest", "id"];
 /// A comma-separated parameter whose values must come from `allowed`: its values, or the
 /// reason one is refused.
 fn closed_list(name: &str, value: Option<&str>, allowed: &[&str]) -> Result<Vec<String>, ApiError> {
-    let values = list(value);
+    // An empty parameter is no filter; inside a list every value must be one of `allowed`
+    // (`lang=,` is two empty values, not none), as the OpenAPI document's enum says.
+    let text = value.unwrap_or_default();
+    let values: Vec<String> = if text.trim().is_empty() {
+        Vec::new()
+    } else {
+        text.split(',').map(|v| v.trim().to_string()).collect()
+    };
     match values.iter().find(|v| !allowed.contains(&v.as_str())) {
         Some(bad) => Err(ApiError::bad_request(format!(
             "unknown {name} {bad:?} (known: {})",
