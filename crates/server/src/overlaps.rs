@@ -20,7 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 pub struct OverlapParams {
     /// Flag pairs scoring at least this (0..1, default 0.23).
     #[param(minimum = 0.0, maximum = 1.0)]
-    threshold: Option<f32>,
+    threshold: Option<f64>,
 }
 
 /// A coordinator's decision on a flagged pair.
@@ -52,11 +52,16 @@ fn coordinator(user: &User) -> Result<(), ApiError> {
 }
 
 fn threshold(params: &OverlapParams) -> Result<f32, ApiError> {
-    let threshold = params.threshold.unwrap_or(OVERLAP_THRESHOLD);
+    // Read as f64 and checked before narrowing: a tiny negative such as -1e-309 is below 0 as
+    // the document says, but would round to -0.0, inside the range, as an f32.
+    let Some(threshold) = params.threshold else {
+        return Ok(OVERLAP_THRESHOLD);
+    };
     if !(0.0..=1.0).contains(&threshold) {
         return Err(ApiError::bad_request("threshold must be between 0 and 1"));
     }
-    Ok(threshold)
+    // In [0, 1] the narrowing only rounds.
+    Ok(threshold as f32)
 }
 
 /// Flagged pairs of needs, and of needs and projects.
