@@ -1420,7 +1420,6 @@ async fn closed_filter_values_are_checked_and_open_ones_are_not() {
         "/api/v1/needs?status=open,pending",
         "/api/v1/needs?sort=sideways",
         "/api/v1/needs?lang=,",
-        "/api/v1/needs?lang=",
         "/api/v1/needs?status=open,,closed",
     ] {
         let (status, body) = app.get(path, None).await;
@@ -1433,6 +1432,7 @@ async fn closed_filter_values_are_checked_and_open_ones_are_not() {
     // Focus areas and kinds may be a partnership's own, so any value filters.
     for path in [
         "/api/v1/needs?lang=nb,nn&status=open,%20closed",
+        "/api/v1/needs?lang=&status=",
         "/api/v1/needs?focus=egen-satsing",
         "/api/v1/needs?kind=hospitering",
     ] {
