@@ -291,7 +291,7 @@ async fn odd_bytes_in_forms_headers_and_cookies_never_yield_a_5xx() {
                 assert!(!status.is_server_error(), "{path}: {status}: {page}");
             }
             let (status, _) = browser
-                .post_raw(path, "text/plain; charset=\u{7f}", Vec::new())
+                .post_raw(path, "text/plain; charset=\u{ff}\t", Vec::new())
                 .await;
             assert!(!status.is_server_error(), "{path}: {status}");
         }

@@ -1111,7 +1111,10 @@ pub struct NewPairingDecision {
     #[schema(example = "r-kari", max_length = 128)]
     pub researcher: String,
     /// `accept`, `reject` or `defer` (or `accepted`, `rejected`, `deferred`).
-    #[schema(example = "accept", pattern = "^(accept|reject|defer)(ed)?$")]
+    #[schema(
+        example = "accept",
+        pattern = "^(accept|reject|defer|accepted|rejected|deferred)$"
+    )]
     pub decision: String,
     /// Why, kept with the decision (at most 2000 characters).
     #[serde(default)]

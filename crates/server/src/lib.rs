@@ -5,7 +5,17 @@
 //! - [`serve`] binds an address and serves the router until Ctrl-C (or SIGTERM).
 //!
 //! Every error answer is JSON `{"error": REASON, ...}`, including unknown routes, wrong methods,
-//! unreadable bodies and panics; client input never yields a 5xx on purpose.
+//! unreadable bodies, request targets over 16 KiB (414) and panics; client input never yields a
+//! 5xx on purpose. Every answer carries `X-Content-Type-Options: nosniff`. The limits are in
+//! [`limits`] and `kobler_core::record`.
+//!
+//! Three kinds of bad request never reach the router, because hyper answers them itself while
+//! reading the request head, with an empty body and no headers of ours: a request line that
+//! does not parse (400), a request target over 65,534 bytes (414, a constant in hyper), and a
+//! head larger than hyper's read buffer (431; about 400 KiB by default). No setting of hyper or
+//! axum turns these into our answers: hyper's `max_buf_size` only moves the 431, not the 414,
+//! and hyper has no hook for its own error answers. Below those sizes Kobler answers itself,
+//! which is why its own URI limit ([`limits::MAX_URI_BYTES`]) sits well under hyper's.
 
 #![warn(missing_docs)]
 

@@ -48,14 +48,14 @@ pub struct ListParams {
     /// `innovasjonsprosjekt`; any value filters).
     kind: Option<String>,
     /// Languages, comma-separated: `nb`, `nn`, `en`, `other` (detected from the text); another
-    /// value is refused with 400.
+    /// value (an empty one in a list too) is refused with 400.
     lang: Option<String>,
     /// Municipal units (departments), comma-separated ids.
     unit: Option<String>,
     /// Municipalities, comma-separated kommunenummer.
     municipality: Option<String>,
     /// Statuses, comma-separated: `open`, `matched`, `closed` (default: all three; drafts are
-    /// never listed); another value is refused with 400.
+    /// never listed); another value (an empty one in a list too) is refused with 400.
     status: Option<String>,
     /// `relevance` (default with `q`), `deadline` (nearest first), `newest`, or `id` (default
     /// without `q`).
@@ -79,7 +79,16 @@ pub(crate) const SORTS: [&str; 4] = ["relevance", "deadline", "newest", "id"];
 /// A comma-separated parameter whose values must come from `allowed`: its values, or the
 /// reason one is refused.
 fn closed_list(name: &str, value: Option<&str>, allowed: &[&str]) -> Result<Vec<String>, ApiError> {
-    let values = list(value);
+    // An empty parameter is no filter, as it always was: on the wire (form style, not exploded)
+    // `lang=` is both the empty list and the list of one empty value, and the empty list is the
+    // reading that breaks no client. Inside a list every value must be one of `allowed`
+    // (`lang=,` is refused), as the OpenAPI document's enum says.
+    let text = value.unwrap_or_default();
+    let values: Vec<String> = if text.trim().is_empty() {
+        Vec::new()
+    } else {
+        text.split(',').map(|v| v.trim().to_string()).collect()
+    };
     match values.iter().find(|v| !allowed.contains(&v.as_str())) {
         Some(bad) => Err(ApiError::bad_request(format!(
             "unknown {name} {bad:?} (known: {})",

@@ -24,7 +24,7 @@ pub struct OverlapParams {
     /// Flag pairs scoring at least this (0.15..1, default 0.23): the kept overlap run holds
     /// every pair from 0.15 up.
     #[param(minimum = 0.15, maximum = 1.0)]
-    threshold: Option<f32>,
+    threshold: Option<f64>,
 }
 
 /// A coordinator's decision on a flagged pair.
@@ -58,13 +58,18 @@ fn coordinator(user: &User) -> Result<(), ApiError> {
 
 /// The threshold asked for: one the kept run answers for.
 fn threshold(params: &OverlapParams) -> Result<f32, ApiError> {
-    let threshold = params.threshold.unwrap_or(OVERLAP_THRESHOLD);
-    if !(KEPT_OVERLAP_FLOOR..=1.0).contains(&threshold) {
+    let Some(threshold) = params.threshold else {
+        return Ok(OVERLAP_THRESHOLD);
+    };
+    // Narrowed first, then checked: with a floor above 0, rounding to f32 can move a value at
+    // most across the floor's own rounding, never from below 0 into the range.
+    let narrowed = threshold as f32;
+    if !(KEPT_OVERLAP_FLOOR..=1.0).contains(&narrowed) {
         return Err(ApiError::bad_request(format!(
             "threshold must be between {KEPT_OVERLAP_FLOOR} and 1"
         )));
     }
-    Ok(threshold)
+    Ok(narrowed)
 }
 
 /// Flagged pairs of needs, and of needs and projects.
