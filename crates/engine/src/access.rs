@@ -65,7 +65,6 @@ mod tests {
         assert!(works_on(&user("coordinator", None), &need));
         assert!(works_on(&user("admin", None), &need));
         assert!(!works_on(&user("researcher", None), &need));
-        assert!(!works_on(&user("wizard", Some("u1")), &need));
     }
 
     #[test]

@@ -1152,6 +1152,25 @@ mod tests {
         assert_eq!(store.marks().await.unwrap(), Marks::default());
     }
 
+    /// A role is read once, where the account is read: a stored role Kobler does not know is
+    /// a corrupt account, never an account with no rights that looks valid.
+    #[tokio::test]
+    async fn an_account_with_an_unknown_role_is_reported_as_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        sqlx::query(
+            "INSERT INTO users (name, role, password_hash) VALUES ('trollmann', 'wizard', 'x')",
+        )
+        .execute(&store.writer)
+        .await
+        .unwrap();
+        let error = store.user_with_password("trollmann").await.unwrap_err();
+        assert!(
+            matches!(&error, StoreError::Corrupt { kind, .. } if kind == "user"),
+            "{error}"
+        );
+    }
+
     #[test]
     fn lock_errors_are_busy_and_others_are_database_errors() {
         assert!(classify(sqlx::Error::PoolTimedOut).is_transient());
