@@ -127,8 +127,11 @@ fn not_ready(what: &str) -> EngineError {
 /// A small cache of answers, each with the stamp of what it was computed from; the oldest
 /// entry goes when it is full.
 pub(crate) struct AnswerCache<K, S, V> {
-    entries: Mutex<(HashMap<K, (S, Arc<V>)>, VecDeque<K>)>,
+    entries: Mutex<Entries<K, S, V>>,
 }
+
+/// The answers by key, each with its stamp, and the keys oldest first.
+type Entries<K, S, V> = (HashMap<K, (S, Arc<V>)>, VecDeque<K>);
 
 impl<K, S, V> Default for AnswerCache<K, S, V> {
     fn default() -> Self {
