@@ -158,7 +158,7 @@ async fn send(client: &reqwest::Client, setup: &Setup, route: Route, rng: &mut L
                 .json(&json!({
                     "title": format!("Kunnskapsbehov om {q} ({n})"),
                     "description": format!("Avdelingen ønsker kunnskap om {q} og hvordan tjenestene kan bli bedre for innbyggerne, med forskning på hvilke tiltak som virker i praksis."),
-                    "focus_areas": ["helse-og-omsorg"],
+                    "focus_areas": ["helse-og-velferd"],
                 }))
         }
     };
