@@ -53,6 +53,12 @@ pub enum EngineError {
 }
 
 impl EngineError {
+    /// The need asked for does not exist (or the user may not know that it does), worded alike
+    /// wherever a need is looked up.
+    pub fn unknown_need(id: &str) -> Self {
+        EngineError::NotFound(format!("unknown need {id:?}"))
+    }
+
     /// Whether the same request may succeed shortly: the store was too busy (another process
     /// held its write lock for longer than it waits; nothing was changed), or a derived result
     /// is not computed yet. A server answers 503 with `Retry-After`, not 500.

@@ -31,7 +31,7 @@ impl Engine {
         };
         let need = match self.need(need_id).await? {
             Some(need) if may_see(Some(user), &need) => need,
-            _ => return Err(EngineError::NotFound(format!("unknown need {need_id:?}"))),
+            _ => return Err(EngineError::unknown_need(need_id)),
         };
         if interested && need.status != NeedStatus::Open {
             return Err(EngineError::Invalid(
@@ -54,7 +54,7 @@ impl Engine {
     ) -> Result<Vec<InterestedResearcher>> {
         let need = match self.need(need_id).await? {
             Some(need) if may_see(Some(user), &need) => need,
-            _ => return Err(EngineError::NotFound(format!("unknown need {need_id:?}"))),
+            _ => return Err(EngineError::unknown_need(need_id)),
         };
         if !works_on(user, &need) {
             return Err(EngineError::Forbidden(

@@ -305,9 +305,7 @@ impl Engine {
             let found = self.store.get_many(Kind::Need, ids).await?;
             let known: HashSet<&str> = found.iter().map(Record::id).collect();
             if let Some(missing) = ids.iter().find(|id| !known.contains(id.as_str())) {
-                return Err(crate::EngineError::NotFound(format!(
-                    "unknown need {missing:?}"
-                )));
+                return Err(crate::EngineError::unknown_need(missing));
             }
             found
         };
@@ -584,14 +582,19 @@ impl Engine {
         Ok(out)
     }
 
+    /// What a need's matches are computed from: its text and the evidence generation.
+    fn match_stamp(&self, need: &Need) -> (u64, u64) {
+        (
+            crate::derived::text_hash(&need.text()),
+            self.derived.generations().evidence,
+        )
+    }
+
     /// A need's researchers and scores at the department depth, cached while the need's text
     /// and the evidence stay the same: department matches then cost a new or changed need's
     /// own match only.
     async fn need_fits(&self, need: &Need) -> Result<Arc<Vec<(String, f32)>>> {
-        let stamp = (
-            crate::derived::text_hash(&need.text()),
-            self.derived.generations().evidence,
-        );
+        let stamp = self.match_stamp(need);
         if let Some(fits) = self.derived.need_fits.get(&need.id, &stamp) {
             return Ok(fits);
         }
@@ -616,10 +619,7 @@ impl Engine {
         top: usize,
     ) -> Result<Arc<Vec<ResearcherSuggestion>>> {
         let key = (need.id.clone(), top);
-        let stamp = (
-            crate::derived::text_hash(&need.text()),
-            self.derived.generations().evidence,
-        );
+        let stamp = self.match_stamp(need);
         if let Some(matches) = self.derived.need_matches.get(&key, &stamp) {
             return Ok(matches);
         }

@@ -259,16 +259,10 @@ impl Engine {
     /// A need `user` may change; a need they may not even see is reported as unknown.
     async fn editable_need(&self, user: &User, id: &str) -> Result<Need, EngineError> {
         let Some(need) = self.need(id).await? else {
-            return Err(EngineError::NotFound(format!(
-                "unknown need {:?}",
-                id.to_string()
-            )));
+            return Err(EngineError::unknown_need(id));
         };
         if !may_see(Some(user), &need) {
-            return Err(EngineError::NotFound(format!(
-                "unknown need {:?}",
-                id.to_string()
-            )));
+            return Err(EngineError::unknown_need(id));
         }
         if !works_on(user, &need) {
             return Err(EngineError::Forbidden(
